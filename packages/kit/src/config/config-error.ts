@@ -1,0 +1,18 @@
+export interface ConfigIssue {
+  readonly variable: string;
+  readonly message: string;
+}
+
+/** Every missing or invalid variable of one process, reported at once. */
+export class ConfigError extends Error {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(subject: string, issues: readonly ConfigIssue[]) {
+    const lines = issues.map((issue) => `  - ${issue.variable}: ${issue.message}`);
+    super(
+      `Invalid configuration for ${subject} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}

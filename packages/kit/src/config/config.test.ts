@@ -1,0 +1,104 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { ConfigError, env, loadConfig, withDotEnv } from './index.js';
+
+const schema = {
+  PORT: env.port({ default: 3000 }),
+  DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'], optional: true }),
+  LOG_LEVEL: env.oneOf(['debug', 'info', 'warn'], { default: 'info' }),
+  SHUTDOWN_TIMEOUT: env.duration({ default: 10_000 }),
+  API_TOKEN: env.secret(),
+  FEATURES: env.list({ default: [] }),
+};
+
+function errorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('parses, applies defaults, and types the result', () => {
+    const { values, redacted, secrets } = loadConfig(
+      schema,
+      { PORT: '8080', SHUTDOWN_TIMEOUT: '2.5s', API_TOKEN: 'hunter2', FEATURES: 'a, b,,c' },
+      { subject: 'users' },
+    );
+    expect(values).toEqual({
+      PORT: 8080,
+      DATABASE_URL: undefined,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT: 2500,
+      API_TOKEN: 'hunter2',
+      FEATURES: ['a', 'b', 'c'],
+    });
+    expect(Object.isFrozen(values)).toBe(true);
+    expect(redacted.API_TOKEN).toBe('[redacted]');
+    expect(secrets).toEqual(['hunter2']);
+    expectTypeOf(values.PORT).toEqualTypeOf<number>();
+    expectTypeOf(values.DATABASE_URL).toEqualTypeOf<string | undefined>();
+    expectTypeOf(values.LOG_LEVEL).toEqualTypeOf<'debug' | 'info' | 'warn'>();
+  });
+
+  it('reports every bad variable at once, naming each', () => {
+    const error = errorOf(() =>
+      loadConfig(
+        schema,
+        { PORT: '70000', DATABASE_URL: 'mysql://root:pw@db/x', LOG_LEVEL: 'loud', SHUTDOWN_TIMEOUT: 'soon' },
+        { subject: 'users' },
+      ),
+    );
+    expect(error.issues.map((issue) => issue.variable)).toEqual([
+      'PORT',
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'SHUTDOWN_TIMEOUT',
+      'API_TOKEN',
+    ]);
+    expect(error.message).toContain('Invalid configuration for users (5 problems)');
+    expect(error.message).toContain('API_TOKEN: required');
+    expect(error.message).toContain('API_TOKEN_FILE');
+    expect(error.message).not.toContain(':pw@');
+  });
+
+  it('reads a secret from NAME_FILE and never echoes it', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'flotilla-config-'));
+    const file = join(directory, 'token');
+    writeFileSync(file, 's3cret-value\n');
+    const { values } = loadConfig(schema, { API_TOKEN_FILE: file }, { subject: 'users' });
+    expect(values.API_TOKEN).toBe('s3cret-value');
+
+    const both = errorOf(() =>
+      loadConfig(schema, { API_TOKEN: 's3cret-value', API_TOKEN_FILE: file }, { subject: 'users' }),
+    );
+    expect(both.message).toContain('either API_TOKEN or API_TOKEN_FILE');
+    expect(both.message).not.toContain('s3cret-value');
+
+    const missing = errorOf(() =>
+      loadConfig(schema, { API_TOKEN_FILE: join(directory, 'absent') }, { subject: 'users' }),
+    );
+    expect(missing.issues).toEqual([
+      { variable: 'API_TOKEN_FILE', message: expect.stringContaining('cannot read secret file') },
+    ]);
+  });
+
+  it('treats an empty variable as unset', () => {
+    const { values } = loadConfig(schema, { PORT: '', API_TOKEN: 'x' }, { subject: 'users' });
+    expect(values.PORT).toBe(3000);
+  });
+});
+
+describe('withDotEnv', () => {
+  it('fills from .env without overriding the real environment', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'flotilla-dotenv-'));
+    writeFileSync(join(directory, '.env'), 'PORT=1234\nAPI_TOKEN=from-file\n');
+    const merged = withDotEnv({ API_TOKEN: 'from-env' }, directory);
+    expect(merged).toEqual({ PORT: '1234', API_TOKEN: 'from-env' });
+  });
+});

@@ -1,0 +1,35 @@
+export interface QueryResult<R> {
+  rows: R[];
+  /** Rows returned by a SELECT or changed by INSERT/UPDATE/DELETE; 0 for other statements. */
+  rowCount: number;
+}
+
+export interface Queryable {
+  /**
+   * Without params the text may hold several statements (the simple protocol, as node-postgres
+   * does); the result is the last statement's. With params it must be exactly one statement.
+   */
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+}
+
+/** One service's database: a PostgreSQL pool or an embedded PGlite, behind the same calls. */
+export interface Database extends Queryable {
+  readonly engine: 'postgres' | 'pglite';
+  /**
+   * BEGIN/COMMIT around `fn`; ROLLBACK and rethrow if it throws. Inside `fn` use `tx` only:
+   * on PGlite, `db.query` waits for the transaction to end, so calling it from `fn` never returns.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** `SELECT 1`, for readiness checks. */
+  ping(): Promise<void>;
+  /** LISTEN on `channel` (case-sensitive); resolves to a function that stops listening. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  poolStats(): PoolStats;
+  close(): Promise<void>;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}

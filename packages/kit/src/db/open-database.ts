@@ -1,0 +1,38 @@
+import type { Database } from './database.js';
+import { openPGliteDatabase } from './pglite-database.js';
+import { openPostgresDatabase } from './postgres-database.js';
+
+export interface DatabasePoolOptions {
+  max?: number;
+  idleTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+}
+
+export interface OpenDatabaseOptions {
+  /** `postgres://` or `postgresql://` selects PostgreSQL; absent or empty selects embedded PGlite. */
+  url?: string;
+  /** PGlite's storage directory (created if missing); in memory when absent. */
+  dataDir?: string;
+  /** Schema to work in, created if missing and made the `search_path` of every connection. */
+  schema?: string;
+  /** PostgreSQL only: PGlite is a single in-process connection. */
+  pool?: DatabasePoolOptions;
+  /** Errors that belong to no caller, e.g. an idle pooled connection dropped by the server. */
+  onError?: (err: Error) => void;
+}
+
+const reportToStderr = (err: Error) => console.error('flotilla db: background connection error', err);
+
+/** Opens the database chosen by `url`; loads only that engine's driver. Open one per process. */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  const { url, dataDir, schema, pool, onError = reportToStderr } = options;
+  if (!url) {
+    return openPGliteDatabase({ dataDir, schema });
+  }
+  const scheme = url.slice(0, url.indexOf(':') + 1) || url;
+  if (scheme !== 'postgres:' && scheme !== 'postgresql:') {
+    throw new Error(`Unsupported database URL scheme "${scheme}": use postgres:// or postgresql://`);
+  }
+  return openPostgresDatabase({ url, schema, pool, onError });
+}

@@ -1,0 +1,21 @@
+export {
+  codeForStatus,
+  type ErrorCode,
+  type ErrorDefinition,
+  errorCatalogue,
+  isErrorCode,
+  problemType,
+} from './catalogue.js';
+export {
+  type FieldError,
+  FlotillaError,
+  type FlotillaErrorOptions,
+  isFlotillaError,
+} from './flotilla-error.js';
+export {
+  fromProblem,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  type ProblemContext,
+  toProblem,
+} from './problem.js';

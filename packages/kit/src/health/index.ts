@@ -1,0 +1,8 @@
+export {
+  type CheckResult,
+  type CheckStatus,
+  type HealthCheck,
+  HealthMonitor,
+  type HealthMonitorOptions,
+  type ReadinessReport,
+} from './health-monitor.js';

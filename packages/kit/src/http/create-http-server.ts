@@ -1,0 +1,106 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import { FlotillaError } from '../errors/index.js';
+import type { Logger, ServiceMetrics } from '../telemetry/index.js';
+import { requestIdOf } from './request-id.js';
+import { sendProblem } from './send-problem.js';
+import { toFlotillaError } from './to-flotilla-error.js';
+
+export type HttpServer = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpServerOptions {
+  readonly name: string;
+  readonly version: string;
+  readonly logger: Logger;
+  readonly metrics?: ServiceMetrics;
+  /** Largest accepted request body; larger ones get 413. */
+  readonly bodyLimitBytes?: number;
+  /** Time a client has to send a whole request (slowloris guard). */
+  readonly requestTimeoutMs?: number;
+  readonly keepAliveTimeoutMs?: number;
+  readonly description?: string;
+}
+
+/**
+ * A Fastify server that answers every error as problem+json, validates and serializes from route
+ * schemas, records request metrics and publishes its OpenAPI 3.1 document at `/openapi.json`.
+ * Routes are added by the caller, before `ready()`.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // One access line per request, written by our onResponse hook with the route template.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdOf,
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.name, version: options.version, description: options.description ?? '' },
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? '(unmatched)';
+    const seconds = reply.elapsedTime / 1000;
+    options.metrics?.httpServerDuration.observe(
+      {
+        http_request_method: request.method,
+        http_route: route,
+        http_response_status_code: String(reply.statusCode),
+      },
+      seconds,
+    );
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const mapped = toFlotillaError(error);
+    if (!(mapped instanceof FlotillaError) || mapped.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    }
+    return sendProblem(request, reply, mapped);
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    sendProblem(
+      request,
+      reply,
+      new FlotillaError('ROUTE_NOT_FOUND', {
+        detail: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      }),
+    ),
+  );
+  return app;
+}

@@ -1,0 +1,2 @@
+export { createHttpServer, type HttpServer, type HttpServerOptions } from './create-http-server.js';
+export { sendProblem, traceIdOf } from './send-problem.js';

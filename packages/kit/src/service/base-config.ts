@@ -1,0 +1,19 @@
+import { env } from '../config/index.js';
+
+/** Settings every service has; a service's own schema is merged over these. */
+export const baseConfigSchema = {
+  HOST: env.string({ default: '127.0.0.1', describe: 'interface to listen on' }),
+  PORT: env.port({ default: 0, describe: 'port to listen on; 0 picks a free one' }),
+  LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { default: 'info' }),
+  LOG_PRETTY: env.boolean({ default: false }),
+  DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'], optional: true }),
+  DATA_DIR: env.string({ default: '.flotilla/data', describe: 'where embedded databases live' }),
+  DB_POOL_MAX: env.integer({ default: 10, min: 1, max: 1000 }),
+  DB_IDLE_TIMEOUT: env.duration({ default: 30_000 }),
+  DB_STATEMENT_TIMEOUT: env.duration({ default: 30_000 }),
+  DB_CONNECT_TIMEOUT: env.duration({ default: 5_000 }),
+  BODY_LIMIT: env.integer({ default: 1024 * 1024, min: 1, describe: 'largest request body in bytes' }),
+  HEALTH_CHECK_TIMEOUT: env.duration({ default: 2_000 }),
+  SHUTDOWN_DELAY: env.duration({ default: 0, describe: 'wait after readiness fails, before draining' }),
+  SHUTDOWN_TIMEOUT: env.duration({ default: 10_000, describe: 'longest wait for in-flight requests' }),
+};

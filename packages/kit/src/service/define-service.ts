@@ -1,0 +1,38 @@
+import type { ConfigSchema, ConfigValues } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import type { HealthMonitor } from '../health/index.js';
+import type { HttpServer } from '../http/index.js';
+import type { Logger, ServiceMetrics } from '../telemetry/index.js';
+import type { baseConfigSchema } from './base-config.js';
+import type { ShutdownStage } from './lifecycle.js';
+
+export type ServiceConfig<S extends ConfigSchema> = ConfigValues<typeof baseConfigSchema & S>;
+
+export interface ServiceContext<S extends ConfigSchema = ConfigSchema> {
+  readonly name: string;
+  readonly config: ServiceConfig<S>;
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly metrics: ServiceMetrics;
+  readonly health: HealthMonitor;
+  /** Registers work to do when the process stops, in the stage it belongs to. */
+  onShutdown(stage: ShutdownStage, task: () => Promise<void>): void;
+}
+
+/** Everything a service declares; the kit supplies the rest. */
+export interface ServiceDefinition<S extends ConfigSchema = ConfigSchema> {
+  readonly name: string;
+  readonly version: string;
+  readonly description?: string;
+  /** The service's own settings, merged over the base ones every service has. */
+  readonly config?: S;
+  /** Directory of ordered `*.sql` files, applied at start. */
+  readonly migrations?: URL;
+  readonly routes: (app: HttpServer, context: ServiceContext<S>) => void | Promise<void>;
+}
+
+export function defineService<S extends ConfigSchema>(
+  definition: ServiceDefinition<S>,
+): ServiceDefinition<S> {
+  return definition;
+}

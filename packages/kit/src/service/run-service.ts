@@ -1,0 +1,49 @@
+import { ConfigError, type ConfigSchema, type Environment } from '../config/index.js';
+import type { ServiceDefinition } from './define-service.js';
+import { type RunningService, startService } from './start-service.js';
+
+/** Exit code for a bad configuration (sysexits' EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+/**
+ * The whole life of a service process: start, then stop on SIGTERM/SIGINT and exit 0. A second
+ * signal exits at once. A bad config prints one message and exits with EXIT_CONFIG.
+ */
+export async function runService<S extends ConfigSchema>(
+  definition: ServiceDefinition<S>,
+  environment: Environment,
+): Promise<RunningService<S>> {
+  let running: RunningService<S>;
+  try {
+    running = await startService(definition, { environment });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    process.stderr.write(
+      `${definition.name} failed to start: ${(error as Error).message ?? String(error)}\n`,
+    );
+    process.exit(1);
+  }
+  const { logger } = running.context;
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return running;
+}

@@ -1,0 +1,164 @@
+import { PassThrough } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, env } from '../config/index.js';
+import { FlotillaError } from '../errors/index.js';
+import { testDatabase } from '../testing/index.js';
+import { defineService, type RunningService, startService } from './index.js';
+
+const logs: string[] = [];
+const logStream = new PassThrough();
+logStream.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+
+const probe = defineService({
+  name: 'probe',
+  version: '1.2.3',
+  config: { PROBE_TOKEN: env.secret() },
+  routes(app, { config }) {
+    app.post(
+      '/things',
+      {
+        schema: {
+          body: Type.Object(
+            { name: Type.String({ minLength: 1 }), count: Type.Integer({ minimum: 0 }) },
+            { additionalProperties: false },
+          ),
+          response: { 201: Type.Object({ name: Type.String(), count: Type.Integer() }) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(request.body),
+    );
+    app.get('/crash', async () => {
+      throw new Error(
+        `connect ECONNREFUSED 10.9.8.7:5432 with ${config.PROBE_TOKEN} in SELECT secret FROM t`,
+      );
+    });
+    app.get('/teapot', async () => {
+      throw new FlotillaError('CONFLICT', { detail: 'already brewing' });
+    });
+  },
+});
+
+let service: RunningService;
+let database: Awaited<ReturnType<typeof testDatabase>>;
+
+beforeAll(async () => {
+  database = await testDatabase();
+  service = await startService(probe, {
+    environment: { PROBE_TOKEN: 'tok-very-secret' },
+    database,
+    logDestination: logStream,
+  });
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await database?.dispose();
+});
+
+async function call(path: string, init?: RequestInit) {
+  const response = await fetch(`${service.url}${path}`, init);
+  const text = await response.text();
+  return { response, text, body: text ? JSON.parse(text) : undefined };
+}
+
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+describe('a service started by the kit', () => {
+  it('serves its routes with the schema applied', async () => {
+    const { response, body } = await call('/things', json({ name: 'a', count: 2 }));
+    expect(response.status).toBe(201);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(body).toEqual({ name: 'a', count: 2 });
+  });
+
+  it('lists every bad field in one validation problem', async () => {
+    const { response, body } = await call('/things', json({ name: '', count: -1, extra: true }));
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(body.code).toBe('VALIDATION_FAILED');
+    expect(body.errors.map((error: { field: string }) => error.field).sort()).toEqual([
+      '/body',
+      '/body/count',
+      '/body/name',
+    ]);
+  });
+
+  it('answers a crash with a 500 problem that holds no internals', async () => {
+    const { response, text, body } = await call('/crash');
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(body).toMatchObject({ status: 500, code: 'INTERNAL', instance: '/crash' });
+    expect(body.traceId).toBe(response.headers.get('x-request-id'));
+    expect(text).not.toMatch(/ECONNREFUSED|10\.9\.8\.7|SELECT|tok-very-secret|at .*\.ts/);
+  });
+
+  it('keeps the details of a crash in the log, with the secret masked', async () => {
+    await call('/crash');
+    const line = logs.find((entry) => entry.includes('request failed'));
+    expect(line).toContain('ECONNREFUSED');
+    expect(logs.join('')).not.toContain('tok-very-secret');
+  });
+
+  it('maps thrown catalogue errors to their status', async () => {
+    const { response, body } = await call('/teapot');
+    expect(response.status).toBe(409);
+    expect(body).toMatchObject({ code: 'CONFLICT', detail: 'already brewing' });
+  });
+
+  it('answers malformed JSON, wrong content type and oversized bodies with problems', async () => {
+    const malformed = await call('/things', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":',
+    });
+    expect([malformed.response.status, malformed.body.code]).toEqual([400, 'MALFORMED_JSON']);
+    const wrongType = await call('/things', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'a,b',
+    });
+    expect([wrongType.response.status, wrongType.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const huge = await call('/things', json({ name: 'x'.repeat(2 * 1024 * 1024), count: 1 }));
+    expect([huge.response.status, huge.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+  });
+
+  it('answers an unknown route with a 404 problem', async () => {
+    const { response, body } = await call('/nope?x=1');
+    expect(response.status).toBe(404);
+    expect(body).toMatchObject({ code: 'ROUTE_NOT_FOUND', instance: '/nope' });
+  });
+
+  it('publishes OpenAPI 3.1 built from the route schemas', async () => {
+    const { body } = await call('/openapi.json');
+    expect(body.openapi).toBe('3.1.0');
+    expect(body.info).toMatchObject({ title: 'probe', version: '1.2.3' });
+    expect(Object.keys(body.paths)).toContain('/things');
+    expect(Object.keys(body.paths)).not.toContain('/health/ready');
+  });
+
+  it('reports health and metrics', async () => {
+    expect((await call('/health/live')).response.status).toBe(200);
+    expect((await call('/health/started')).response.status).toBe(200);
+    const ready = await call('/health/ready');
+    expect(ready.response.status).toBe(200);
+    expect(ready.body.checks.database.status).toBe('pass');
+    const metrics = await fetch(`${service.url}/metrics`).then((response) => response.text());
+    expect(metrics).toMatch(
+      /http_server_request_duration_seconds_count\{[^}]*http_route="\/things"[^}]*\} \d+/,
+    );
+  });
+
+  it('refuses to start with a bad config, naming every variable', async () => {
+    await expect(
+      startService(probe, { environment: { PORT: 'eighty', LOG_LEVEL: 'chatty' }, database }),
+    ).rejects.toThrow(ConfigError);
+    await expect(
+      startService(probe, { environment: { PORT: 'eighty', LOG_LEVEL: 'chatty' }, database }),
+    ).rejects.toThrow(/PORT[\s\S]*LOG_LEVEL[\s\S]*PROBE_TOKEN/);
+  });
+});

@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } from '../config/index.js';
+import { type Database, migrate, openDatabase } from '../db/index.js';
+import { HealthMonitor } from '../health/index.js';
+import { createHttpServer, type HttpServer } from '../http/index.js';
+import { createLogger, createMetrics, type Logger } from '../telemetry/index.js';
+import { baseConfigSchema } from './base-config.js';
+
+import type { ServiceConfig, ServiceContext, ServiceDefinition } from './define-service.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { Lifecycle } from './lifecycle.js';
+import { registerMetricsRoute } from './metrics-route.js';
+
+type BaseConfig = ConfigValues<typeof baseConfigSchema>;
+
+export interface StartServiceOptions {
+  readonly environment: Environment;
+  /** A database opened by the caller (tests); otherwise one is opened from DATABASE_URL / DATA_DIR. */
+  readonly database?: Database;
+  /** Where log lines go; stdout by default. */
+  readonly logDestination?: NodeJS.WritableStream;
+}
+
+export interface RunningService<S extends ConfigSchema = ConfigSchema> {
+  readonly url: string;
+  readonly port: number;
+  readonly app: HttpServer;
+  readonly context: ServiceContext<S>;
+  /** Runs the shutdown stages once; later calls return the same promise. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a service in this process: config, logger, metrics, database and migrations, health,
+ * routes, then listens. Throws ConfigError before anything is opened when the config is bad.
+ */
+export async function startService<S extends ConfigSchema>(
+  definition: ServiceDefinition<S>,
+  options: StartServiceOptions,
+): Promise<RunningService<S>> {
+  const schema = { ...baseConfigSchema, ...definition.config } as typeof baseConfigSchema & S;
+  const loaded = loadConfig(schema, options.environment, { subject: definition.name });
+  const config = loaded.values as ServiceConfig<S>;
+  // The kit reads only the base settings; TypeScript cannot see them through the generic merge.
+  const base = loaded.values as BaseConfig;
+  const logger = createLogger({
+    name: definition.name,
+    level: base.LOG_LEVEL,
+    pretty: base.LOG_PRETTY,
+    secrets: loaded.secrets,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  const lifecycle = new Lifecycle(logger);
+  try {
+    return await assemble(definition, options, config, base, logger, lifecycle);
+  } catch (error) {
+    await lifecycle.shutdown();
+    throw error;
+  }
+}
+
+async function assemble<S extends ConfigSchema>(
+  definition: ServiceDefinition<S>,
+  options: StartServiceOptions,
+  config: ServiceConfig<S>,
+  base: BaseConfig,
+  logger: Logger,
+  lifecycle: Lifecycle,
+): Promise<RunningService<S>> {
+  const metrics = createMetrics({ service: definition.name });
+  const health = new HealthMonitor({ checkTimeoutMs: base.HEALTH_CHECK_TIMEOUT });
+
+  const db = options.database ?? (await openOwnDatabase(definition.name, base, logger));
+  if (!options.database) lifecycle.onShutdown('pools', () => db.close());
+  health.addCheck('database', () => db.ping());
+  if (definition.migrations) {
+    const { applied } = await migrate(db, {
+      directory: fileURLToPath(definition.migrations),
+      lockKey: `flotilla:${definition.name}`,
+    });
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  }
+
+  const app = await createHttpServer({
+    name: definition.name,
+    version: definition.version,
+    logger,
+    metrics,
+    bodyLimitBytes: base.BODY_LIMIT,
+    ...(definition.description ? { description: definition.description } : {}),
+  });
+  const context: ServiceContext<S> = {
+    name: definition.name,
+    config,
+    db,
+    logger,
+    metrics,
+    health,
+    onShutdown: (stage, task) => lifecycle.onShutdown(stage, task),
+  };
+  registerHealthRoutes(app, health);
+  registerMetricsRoute(app, metrics);
+  await definition.routes(app, context);
+
+  lifecycle.onShutdown('http', () => drain(app, base.SHUTDOWN_TIMEOUT, logger));
+  await app.listen({ host: base.HOST, port: base.PORT });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : base.PORT;
+  const url = `http://${base.HOST.includes(':') ? `[${base.HOST}]` : base.HOST}:${port}`;
+  health.markStarted();
+  logger.info({ url, version: definition.version }, `${definition.name} listening`);
+
+  const stop = async () => {
+    health.markShuttingDown();
+    if (base.SHUTDOWN_DELAY > 0) await sleep(base.SHUTDOWN_DELAY);
+    await lifecycle.shutdown();
+  };
+  let stopping: Promise<void> | undefined;
+  return { url, port, app, context, stop: () => (stopping ??= stop()) };
+}
+
+async function openOwnDatabase(name: string, config: BaseConfig, logger: Logger) {
+  return openDatabase({
+    ...(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(config.DATA_DIR, name) }),
+    pool: {
+      max: config.DB_POOL_MAX,
+      idleTimeoutMs: config.DB_IDLE_TIMEOUT,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT,
+      connectionTimeoutMs: config.DB_CONNECT_TIMEOUT,
+    },
+    onError: (error: unknown) => logger.error({ err: error }, 'database pool error'),
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish, and cuts whatever is still open at the deadline. */
+async function drain(app: HttpServer, timeoutMs: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), timeoutMs);
+  });
+  const outcome = await Promise.race([app.close().then(() => 'drained' as const), deadline]);
+  clearTimeout(timer);
+  if (outcome === 'deadline') {
+    logger.warn({ timeoutMs }, 'drain deadline reached; closing remaining connections');
+    app.server.closeAllConnections();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,11 @@
+import { openScratchDatabase, type ScratchDatabase } from '../db/scratch-database.js';
+
+export type TestDatabase = ScratchDatabase;
+
+/**
+ * A database of its own for one test: a fresh schema on the PostgreSQL at `DATABASE_URL` when that
+ * is set (the infra project), else an in-memory PGlite. `dispose()` drops it and closes.
+ */
+export function testDatabase(): Promise<TestDatabase> {
+  return openScratchDatabase(process.env.DATABASE_URL);
+}

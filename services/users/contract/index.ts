@@ -1,0 +1,43 @@
+/**
+ * The users service's published contract: the shapes of its API. Other services and clients depend
+ * on this, never on the service's code.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+export const UserId = Type.String({ minLength: 1, maxLength: 64, description: 'Opaque user id' });
+
+export const User = Type.Object(
+  {
+    id: UserId,
+    name: Type.String(),
+    email: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'User' },
+);
+export type User = Static<typeof User>;
+
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const Email = Type.String({ minLength: 3, maxLength: 254, format: 'email' });
+
+export const CreateUser = Type.Object({ name: Name, email: Email }, { additionalProperties: false });
+export type CreateUser = Static<typeof CreateUser>;
+
+export const UpdateUser = Type.Object(
+  { name: Type.Optional(Name), email: Type.Optional(Email) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUser = Static<typeof UpdateUser>;
+
+export const MAX_PAGE_SIZE = 100;
+
+export const ListUsersQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 200, description: 'From the `Link: <…>; rel="next"` header' }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,63 @@
+import { FlotillaError, type ServiceContext } from '@flotilla/kit';
+import type { HttpServer } from '@flotilla/kit/http';
+import { Type } from '@sinclair/typebox';
+import { CreateUser, ListUsersQuery, UpdateUser, User, UserId } from '../contract/index.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { deleteUser, findUser, insertUser, listUsers, updateUser } from './user-repository.js';
+
+const IdParams = Type.Object({ id: UserId });
+const tags = ['users'];
+
+function notFound(id: string): FlotillaError {
+  return new FlotillaError('NOT_FOUND', { detail: `no user with id ${id}` });
+}
+
+export function userRoutes(app: HttpServer, { db }: ServiceContext): void {
+  app.post(
+    '/users',
+    { schema: { tags, body: CreateUser, response: { 201: User } } },
+    async (request, reply) => {
+      const user = await insertUser(db, request.body);
+      return reply
+        .code(201)
+        .header('location', `/users/${encodeURIComponent(user.id)}`)
+        .send(user);
+    },
+  );
+
+  app.get('/users/:id', { schema: { tags, params: IdParams, response: { 200: User } } }, async (request) => {
+    const user = await findUser(db, request.params.id);
+    if (!user) throw notFound(request.params.id);
+    return user;
+  });
+
+  app.get(
+    '/users',
+    { schema: { tags, querystring: ListUsersQuery, response: { 200: Type.Array(User) } } },
+    async (request, reply) => {
+      const limit = request.query.limit ?? 20;
+      const after = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
+      const users = await listUsers(db, limit, after);
+      const last = users.at(-1);
+      if (users.length === limit && last) {
+        reply.header('link', `</users?limit=${limit}&cursor=${encodeCursor(last.id)}>; rel="next"`);
+      }
+      return users;
+    },
+  );
+
+  app.patch(
+    '/users/:id',
+    { schema: { tags, params: IdParams, body: UpdateUser, response: { 200: User } } },
+    async (request) => {
+      const user = await updateUser(db, request.params.id, request.body);
+      if (!user) throw notFound(request.params.id);
+      return user;
+    },
+  );
+
+  app.delete('/users/:id', { schema: { tags, params: IdParams } }, async (request, reply) => {
+    if (!(await deleteUser(db, request.params.id))) throw notFound(request.params.id);
+    return reply.code(204).send();
+  });
+}
