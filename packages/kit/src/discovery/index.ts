@@ -1,0 +1,1 @@
+export type { CallOutcome, LoadBalancer, ServiceInstance } from './service-instance.js';
