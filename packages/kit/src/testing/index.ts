@@ -1,1 +1,2 @@
+export { staticBalancer } from './static-balancer.js';
 export { type TestDatabase, testDatabase } from './test-database.js';
