@@ -1,5 +1,6 @@
 import type { ConfigSchema, ConfigValues } from '../config/index.js';
 import type { Database } from '../db/index.js';
+import type { LoadBalancer } from '../discovery/index.js';
 import type { HealthMonitor } from '../health/index.js';
 import type { HttpServer } from '../http/index.js';
 import type { Logger, ServiceMetrics } from '../telemetry/index.js';
@@ -15,6 +16,8 @@ export interface ServiceContext<S extends ConfigSchema = ConfigSchema> {
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   readonly health: HealthMonitor;
+  /** Finds instances of other services (through the registry when one is configured). */
+  readonly balancer: LoadBalancer;
   /** Registers work to do when the process stops, in the stage it belongs to. */
   onShutdown(stage: ShutdownStage, task: () => Promise<void>): void;
 }
@@ -24,6 +27,8 @@ export interface ServiceDefinition<S extends ConfigSchema = ConfigSchema> {
   readonly name: string;
   readonly version: string;
   readonly description?: string;
+  /** Public path prefix the gateway routes to this service, e.g. `/api/users`. */
+  readonly publicPrefix?: string;
   /** The service's own settings, merged over the base ones every service has. */
   readonly config?: S;
   /** Directory of ordered `*.sql` files, applied at start. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } from '../config/index.js';
 import { type Database, migrate, openDatabase } from '../db/index.js';
+import { type LoadBalancer, noInstances } from '../discovery/index.js';
 import { HealthMonitor } from '../health/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
 import { createLogger, createMetrics, type Logger } from '../telemetry/index.js';
@@ -18,6 +19,8 @@ export interface StartServiceOptions {
   readonly environment: Environment;
   /** A database opened by the caller (tests); otherwise one is opened from DATABASE_URL / DATA_DIR. */
   readonly database?: Database;
+  /** How this service finds others; tests pass a fixed one. Without it and without a registry: none. */
+  readonly balancer?: LoadBalancer;
   /** Where log lines go; stdout by default. */
   readonly logDestination?: NodeJS.WritableStream;
 }
@@ -97,6 +100,7 @@ async function assemble<S extends ConfigSchema>(
     logger,
     metrics,
     health,
+    balancer: options.balancer ?? noInstances,
     onShutdown: (stage, task) => lifecycle.onShutdown(stage, task),
   };
   registerHealthRoutes(app, health);
