@@ -25,7 +25,10 @@ export class Supervisor {
     const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
       cwd: this.options.cwd,
       env: { ...this.options.environment, ...spec.environment },
-      stdio: 'inherit',
+      // Own process group: a terminal's Ctrl-C reaches only the supervisor, which stops children in
+      // order. The IPC channel lets a child notice the supervisor dying, even by SIGKILL.
+      detached: true,
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     });
     this.#children.set(spec.name, child);
     child.on('exit', (code, signal) => {

@@ -45,5 +45,7 @@ export async function runService<S extends ConfigSchema>(
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Started by a supervisor over IPC: its exit, however abrupt, means stop (no orphans).
+  if (process.connected) process.once('disconnect', () => onSignal('SIGTERM'));
   return running;
 }
