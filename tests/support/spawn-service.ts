@@ -34,7 +34,7 @@ export function spawnEntry(entry: string, environment: Record<string, string>) {
 export async function spawnService(
   entry: string,
   environment: Record<string, string>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<SpawnedService> {
   const spawned = spawnEntry(entry, environment);
   const url = await new Promise<string>((resolve, reject) => {

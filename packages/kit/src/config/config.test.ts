@@ -94,6 +94,28 @@ describe('loadConfig', () => {
   });
 });
 
+describe('a secret URL', () => {
+  const urlSchema = { DATABASE_URL: env.url({ protocols: ['postgres:'], optional: true, secret: true }) };
+
+  it('is read from NAME_FILE and masked', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'flotilla-config-'));
+    const file = join(directory, 'database-url');
+    writeFileSync(file, 'postgres://app:pa55word@db:5432/users\n');
+    const loaded = loadConfig(urlSchema, { DATABASE_URL_FILE: file }, { subject: 'users' });
+    expect(loaded.values.DATABASE_URL).toBe('postgres://app:pa55word@db:5432/users');
+    expect(loaded.secrets).toEqual(['postgres://app:pa55word@db:5432/users']);
+    expect(loaded.redacted.DATABASE_URL).toBe('[redacted]');
+  });
+
+  it('is not echoed when invalid', () => {
+    const error = errorOf(() =>
+      loadConfig(urlSchema, { DATABASE_URL: 'mysql://app:pa55word@db/x' }, { subject: 'users' }),
+    );
+    expect(error.message).toContain('DATABASE_URL: must be a URL (postgres://)');
+    expect(error.message).not.toContain('pa55word');
+  });
+});
+
 describe('withDotEnv', () => {
   it('fills from .env without overriding the real environment', () => {
     const directory = mkdtempSync(join(tmpdir(), 'flotilla-dotenv-'));

@@ -86,7 +86,8 @@ function oneOf<const V extends string, O extends Options<V>>(values: readonly V[
   );
 }
 
-function url<O extends Options<string> & { protocols?: readonly string[] }>(options?: O) {
+/** A URL; `secret: true` for one that carries credentials (then also read from `NAME_FILE`, and masked). */
+function url<O extends Options<string> & { protocols?: readonly string[]; secret?: boolean }>(options?: O) {
   const protocols = options?.protocols;
   const expected = protocols ? `a URL (${protocols.map((p) => `${p}//`).join(', ')})` : 'a URL';
   return variable(
@@ -102,6 +103,7 @@ function url<O extends Options<string> & { protocols?: readonly string[] }>(opti
       return raw;
     },
     options,
+    options?.secret === true,
   );
 }
 

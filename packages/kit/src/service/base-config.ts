@@ -6,7 +6,7 @@ export const baseConfigSchema = {
   PORT: env.port({ default: 0, describe: 'port to listen on; 0 picks a free one' }),
   LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { default: 'info' }),
   LOG_PRETTY: env.boolean({ default: false }),
-  DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'], optional: true }),
+  DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'], optional: true, secret: true }),
   DATA_DIR: env.string({ default: '.flotilla/data', describe: 'where embedded databases live' }),
   DB_POOL_MAX: env.integer({ default: 10, min: 1, max: 1000 }),
   DB_IDLE_TIMEOUT: env.duration({ default: 30_000 }),
