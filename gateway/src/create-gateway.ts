@@ -116,6 +116,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       headersTimeout: options.server.headersTimeoutMs,
       requestTimeout: options.server.requestTimeoutMs,
       keepAliveTimeout: options.server.keepAliveTimeoutMs,
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.server.headersTimeoutMs / 4)),
       // Smuggling guard: never the lenient parser (it would accept CL+TE and duplicate CL).
       insecureHTTPParser: false,
       joinDuplicateHeaders: false,
