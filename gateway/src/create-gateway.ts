@@ -177,7 +177,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       return writeProblem(response, new FlotillaError('ROUTE_NOT_FOUND'), path, requestId);
     }
     if (cors.apply(request, response)) return;
-    const status = await proxy(route, request, response, requestId, method, path + query, path);
+    shedder.inFlight++;
+    let status: number;
+    try {
+      status = await proxy(route, request, response, requestId, method, path + query, path);
+    } finally {
+      shedder.inFlight--;
+    }
     const seconds = (performance.now() - started) / 1000;
     metrics.request(KNOWN_METHODS.has(method) ? method : '_OTHER', route.prefix, status, seconds);
   }
