@@ -8,14 +8,16 @@ import { type FlotillaError, PROBLEM_CONTENT_TYPE, toProblem } from '@flotilla/k
 export function writeProblem(
   response: ServerResponse,
   error: FlotillaError,
-  instance: string,
+  instance: string | undefined,
   requestId: string,
 ): void {
   if (response.headersSent) {
     response.destroy();
     return;
   }
-  const body = JSON.stringify(toProblem(error, { instance, traceId: requestId }));
+  const body = JSON.stringify(
+    toProblem(error, instance === undefined ? { traceId: requestId } : { instance, traceId: requestId }),
+  );
   if (error.retryAfterSeconds !== undefined) {
     response.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   }
