@@ -10,6 +10,7 @@ import { JwtAuthenticator } from './jwt-authenticator.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const ISSUER = 'https://id.flotilla.test';
 const AUDIENCE = 'flotilla';
 
@@ -133,8 +134,7 @@ describe('JWT on protected routes', () => {
     [
       'a signature by another key',
       async () => {
-        const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-        return `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('user-42').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(other)}`;
+        return `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('user-42').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(otherKey)}`;
       },
     ],
   ];
