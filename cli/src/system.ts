@@ -11,4 +11,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export const referenceSystem: readonly ProcessSpec[] = [
   { name: 'users', entry: `${root}services/users/src/main.ts` },
+  {
+    name: 'gateway',
+    entry: `${root}gateway/src/main.ts`,
+    environment: { PORT: '8080', ROUTES_FILE: `${root}gateway/routes.json` },
+  },
 ];

@@ -13,6 +13,7 @@ export const errorCatalogue = {
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route', retryable: false },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', retryable: false },
   NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable', retryable: false },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timed out', retryable: true },
   CONFLICT: { status: 409, title: 'Conflict', retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', retryable: false },
