@@ -16,8 +16,8 @@ export function parseCommandArgs<O extends Options>(command: string, args: reado
       strict: true,
     });
   } catch (error) {
-    // node's messages carry a hint sentence after the first one; keep only what went wrong.
-    const message = (error as Error).message.split('. ')[0]!.replace(/\.$/, '');
+    // node's messages carry hints after the first sentence or line; keep only what went wrong.
+    const message = (error as Error).message.split('\n')[0]!.split('. ')[0]!.replace(/\.$/, '');
     throw new UsageError(`${command}: ${message}`);
   }
 }

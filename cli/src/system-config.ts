@@ -45,7 +45,7 @@ function describe(error: { path: string; message: string; schema: unknown }): st
   if (schema.minimum !== undefined && schema.maximum !== undefined) {
     return `must be an integer from ${schema.minimum} to ${schema.maximum}`;
   }
-  return error.message.replace(/^Expected/, 'expected');
+  return error.message.charAt(0).toLowerCase() + error.message.slice(1);
 }
 
 /**

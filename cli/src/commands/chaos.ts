@@ -34,7 +34,7 @@ export const chaosCommand: Command = {
       stall: { type: 'string' },
     });
     if (values.help) {
-      writeLine(io.stdout);
+      writeLine(io.stdout, help);
       return 0;
     }
     const [action, target, extra] = positionals;

@@ -27,7 +27,7 @@ export const dlqCommand: Command = {
       registry: { type: 'string' },
     });
     if (values.help) {
-      writeLine(io.stdout);
+      writeLine(io.stdout, help);
       return 0;
     }
     const [action, service, id, ...rest] = positionals;

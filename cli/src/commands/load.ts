@@ -47,7 +47,7 @@ export const loadCommand: Command = {
       json: { type: 'boolean' },
     });
     if (values.help) {
-      writeLine(io.stdout);
+      writeLine(io.stdout, help);
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`load: unexpected argument "${positionals[0]}"`);

@@ -27,7 +27,7 @@ export const newCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('new', args, { dir: { type: 'string' } });
     if (values.help) {
-      writeLine(io.stdout);
+      writeLine(io.stdout, help);
       return 0;
     }
     const [kind, name, extra] = positionals;

@@ -74,7 +74,7 @@ export const startCommand: Command = {
       instances: { type: 'string', multiple: true },
     });
     if (values.help) {
-      writeLine(io.stdout);
+      writeLine(io.stdout, help);
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`start: unexpected argument "${positionals[0]}"`);

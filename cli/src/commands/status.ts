@@ -26,7 +26,7 @@ export const statusCommand: Command = {
       registry: { type: 'string' },
     });
     if (values.help) {
-      writeLine(io.stdout);
+      writeLine(io.stdout, help);
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`status: unexpected argument "${positionals[0]}"`);
