@@ -117,7 +117,7 @@ describe('${name} service', () => {
     expect((await fetch(\`\${service.url}/health/ready\`)).status).toBe(200);
     const metrics = await fetch(\`\${service.url}/metrics\`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('http_requests');
+    expect(await metrics.text()).toContain('http_server_request_duration_seconds');
   });
 });
 `,
