@@ -1,28 +1,25 @@
-import { Supervisor } from './supervisor.js';
-import { referenceSystem } from './system.js';
+import { once } from 'node:events';
+import { runCli } from './run-cli.js';
 
-const USAGE = 'usage: flotilla start';
-
-const [command] = process.argv.slice(2);
-if (command !== 'start') {
-  process.stderr.write(`flotilla: unknown command "${command ?? ''}"\n${USAGE}\n`);
-  process.exit(2);
-}
-
-const supervisor = new Supervisor({
-  processes: referenceSystem,
-  environment: { LOG_PRETTY: String(process.stdout.isTTY === true), ...process.env },
-  cwd: process.cwd(),
-  log: (line) => process.stdout.write(`[flotilla] ${line}\n`),
+// One promise for the first Ctrl-C / SIGTERM; a second one exits at once.
+const interrupted = new Promise<NodeJS.Signals>((resolve) => {
+  let seen = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (seen) process.exit(130);
+    seen = true;
+    resolve(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 });
-supervisor.start();
 
-let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
-  if (stopping) process.exit(1);
-  stopping = true;
-  process.stdout.write(`[flotilla] ${signal}: stopping ${supervisor.running} process(es)\n`);
-  supervisor.stop().then(() => process.exit(0));
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+const code = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  cwd: process.cwd(),
+  env: process.env,
+  interrupted,
+});
+// Let buffered output reach a pipe before exiting.
+if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+process.exit(code);

@@ -46,6 +46,10 @@ export async function runService<S extends ConfigSchema>(
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   // Started by a supervisor over IPC: its exit, however abrupt, means stop (no orphans).
-  if (process.connected) process.once('disconnect', () => onSignal('SIGTERM'));
+  if (process.connected) {
+    process.once('disconnect', () => onSignal('SIGTERM'));
+    // Lets the supervisor show readiness and the address without parsing logs.
+    process.send?.({ type: 'flotilla:ready', name: definition.name, url: running.url });
+  }
   return running;
 }

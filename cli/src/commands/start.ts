@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../cli-error.js';
+import type { Command } from '../command.js';
+import { type Io, writeLine } from '../io.js';
+import { parseCommandArgs } from '../parse-command-args.js';
+import { type InstanceView, Supervisor } from '../supervisor.js';
+import { startSupervisorControl } from '../supervisor-control.js';
+import { type ProcessSpec, referenceSystem } from '../system.js';
+import { CONFIG_FILE, loadSystemConfig, MAX_INSTANCES } from '../system-config.js';
+import { Terminal } from '../terminal.js';
+
+const help = `usage: flotilla start [--config <file>] [--instances <name>=<n>]...
+
+Starts the control plane, the gateway and every service, each as its own process (or the processes
+of ./${CONFIG_FILE} or --config), restarts crashed ones with backoff, and stops them all in order on
+Ctrl-C or SIGTERM.
+
+options:
+  --config <file>            a system file (JSON) instead of the reference system
+  --instances <name>=<n>     run n instances of a process (repeatable), e.g. --instances users=3
+  -h, --help                 this help`;
+
+function withInstances(system: readonly ProcessSpec[], overrides: readonly string[]): ProcessSpec[] {
+  const counts = new Map<string, number>();
+  for (const override of overrides) {
+    const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(override);
+    if (!match) throw new UsageError(`--instances expects <name>=<n>, got "${override}"`);
+    const [, name, count] = match as unknown as [string, string, string];
+    if (!system.some((spec) => spec.name === name)) {
+      throw new UsageError(
+        `--instances: no process "${name}" (have: ${system.map((spec) => spec.name).join(', ')})`,
+      );
+    }
+    const n = Number(count);
+    if (n < 1 || n > MAX_INSTANCES)
+      throw new UsageError(`--instances ${name}: n must be 1 to ${MAX_INSTANCES}`);
+    counts.set(name, n);
+  }
+  return system.map((spec) => ({ ...spec, instances: counts.get(spec.name) ?? spec.instances }));
+}
+
+function statusLine(instances: readonly InstanceView[], startedAt: number): string {
+  const ready = instances.filter((instance) => instance.state === 'ready').length;
+  const restarts = instances.reduce((sum, instance) => sum + instance.restarts, 0);
+  const notable = instances
+    .filter((instance) => instance.state !== 'ready')
+    .map((instance) => `${instance.id} ${instance.state}`);
+  const seconds = Math.round((Date.now() - startedAt) / 1000);
+  return [
+    `flotilla ${ready}/${instances.length} ready`,
+    ...notable,
+    `restarts ${restarts}`,
+    `${seconds} s`,
+  ].join(' · ');
+}
+
+function chooseSystem(
+  io: Io,
+  config: string | undefined,
+): { system: readonly ProcessSpec[]; source: string } {
+  const file = config ? resolve(io.cwd, config) : resolve(io.cwd, CONFIG_FILE);
+  if (config || existsSync(file)) return { system: loadSystemConfig(file), source: file };
+  return { system: referenceSystem(), source: 'the reference system' };
+}
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run the system: control plane, gateway, services (Ctrl-C stops it)',
+  help,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs('start', args, {
+      config: { type: 'string' },
+      instances: { type: 'string', multiple: true },
+    });
+    if (values.help) {
+      writeLine(io.stdout, help);
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`start: unexpected argument "${positionals[0]}"`);
+    const chosen = chooseSystem(io, values.config);
+    const system = withInstances(chosen.system, values.instances ?? []);
+
+    const terminal = new Terminal(io.stdout);
+    const log = (line: string) => terminal.log(`[flotilla] ${line}`);
+    const startedAt = Date.now();
+    let allReady = false;
+    const supervisor: Supervisor = new Supervisor({
+      processes: system,
+      environment: {
+        LOG_PRETTY: String(terminal.isTTY),
+        ...(terminal.isTTY ? { FORCE_COLOR: '1' } : {}),
+        ...io.env,
+      },
+      cwd: io.cwd,
+      log,
+      output: (_instance, line) => terminal.log(line),
+      onChange: () => {
+        const instances = supervisor.instances;
+        terminal.status(statusLine(instances, startedAt));
+        if (!allReady && instances.every((instance) => instance.state === 'ready')) {
+          allReady = true;
+          log(
+            `all ${instances.length} process(es) ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+          );
+        }
+      },
+    });
+
+    const count = system.reduce((sum, spec) => sum + spec.instances, 0);
+    log(`starting ${count} process(es) from ${chosen.source}`);
+    const control = await startSupervisorControl(supervisor, io.cwd, log);
+    const ticker = terminal.isTTY
+      ? setInterval(() => terminal.status(statusLine(supervisor.instances, startedAt)), 1000)
+      : undefined;
+    await Promise.race([supervisor.start(), io.interrupted]);
+    for (const spec of system) {
+      for (const [label, url] of Object.entries(spec.urls ?? {})) log(`${label}: ${url}`);
+    }
+
+    const signal = await io.interrupted;
+    clearInterval(ticker);
+    log(`${signal}: stopping ${supervisor.running} process(es)`);
+    await supervisor.stop();
+    await control.close();
+    terminal.close();
+    log('stopped');
+    return 0;
+  },
+};

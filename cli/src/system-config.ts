@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { CliError } from './cli-error.js';
+import type { ProcessSpec } from './system.js';
+
+export const CONFIG_FILE = 'flotilla.config';
+export const MAX_INSTANCES = 32;
+
+const Name = Type.String({ pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63 });
+
+const ProcessEntry = Type.Object(
+  {
+    name: Name,
+    entry: Type.String({ minLength: 1 }),
+    instances: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INSTANCES })),
+    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String())),
+    role: Type.Optional(
+      Type.Union([Type.Literal('control-plane'), Type.Literal('gateway'), Type.Literal('service')]),
+    ),
+    urls: Type.Optional(Type.Record(Type.String(), Type.String({ pattern: '^https?://' }))),
+    readyUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+  },
+  { additionalProperties: false },
+);
+
+const SystemConfig = Type.Object(
+  { processes: Type.Array(ProcessEntry, { minItems: 1 }) },
+  { additionalProperties: false },
+);
+type SystemConfig = Static<typeof SystemConfig>;
+
+/** `/processes/1/instances` → `processes[1].instances`, as a person writes it. */
+function fieldName(path: string): string {
+  return path
+    .split('/')
+    .filter(Boolean)
+    .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), '');
+}
+
+function describe(error: { path: string; message: string; schema: unknown }): string {
+  const schema = error.schema as { pattern?: string; minimum?: number; maximum?: number };
+  if (schema === Name) return 'must be lowercase kebab-case (e.g. "billing" or "order-history")';
+  if (schema.minimum !== undefined && schema.maximum !== undefined) {
+    return `must be an integer from ${schema.minimum} to ${schema.maximum}`;
+  }
+  return error.message.charAt(0).toLowerCase() + error.message.slice(1);
+}
+
+/**
+ * Reads and validates a system file (JSON). The first problem is reported as one line naming the
+ * file and the field; entries are resolved against the file's directory.
+ */
+export function loadSystemConfig(file: string): ProcessSpec[] {
+  const fail = (detail: string) => new CliError(`${file}: ${detail}`);
+  if (!existsSync(file)) throw fail('no such file');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw fail(`not valid JSON (${(error as Error).message})`);
+  }
+  const first = Value.Errors(SystemConfig, parsed).First();
+  if (first) {
+    const field = fieldName(first.path) || '(top level)';
+    throw fail(`${field}: ${describe(first)}`);
+  }
+  const config = parsed as SystemConfig;
+  const seen = new Set<string>();
+  return config.processes.map((entry, index) => {
+    if (seen.has(entry.name)) throw fail(`processes[${index}].name: "${entry.name}" is used twice`);
+    seen.add(entry.name);
+    const path = isAbsolute(entry.entry) ? entry.entry : resolve(dirname(file), entry.entry);
+    if (!existsSync(path)) throw fail(`processes[${index}].entry: no such file ${path}`);
+    return {
+      name: entry.name,
+      entry: path,
+      role: entry.role ?? 'service',
+      instances: entry.instances ?? 1,
+      ...(entry.env ? { environment: entry.env } : {}),
+      ...(entry.urls ? { urls: entry.urls } : {}),
+      ...(entry.readyUrl ? { readyUrl: entry.readyUrl } : {}),
+    };
+  });
+}
