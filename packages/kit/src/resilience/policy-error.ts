@@ -36,7 +36,6 @@ export function toPolicyError(error: unknown, context: PolicyErrorContext): unkn
     return new FlotillaError('UPSTREAM_TIMEOUT', {
       detail: `${context.target} did not answer in time`,
       extensions,
-      retryAfterSeconds: 1,
       cause: error,
     });
   }
