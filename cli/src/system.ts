@@ -11,4 +11,5 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export const referenceSystem: readonly ProcessSpec[] = [
   { name: 'users', entry: `${root}services/users/src/main.ts` },
+  { name: 'orders', entry: `${root}services/orders/src/main.ts` },
 ];
