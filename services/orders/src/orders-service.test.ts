@@ -1,18 +1,18 @@
 import { type RunningService, startService } from '@flotilla/kit';
 import { staticBalancer, testDatabase } from '@flotilla/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usersService } from '../../users/src/users-service.js';
 import { ordersService } from './orders-service.js';
+import { spawnUsers } from './spawn-users.js';
 
-let users: RunningService;
+let users: Awaited<ReturnType<typeof spawnUsers>>;
 let orders: RunningService;
 const databases: Awaited<ReturnType<typeof testDatabase>>[] = [];
 let userId: string;
 
 beforeAll(async () => {
-  const [usersDb, ordersDb] = await Promise.all([testDatabase(), testDatabase()]);
-  databases.push(usersDb, ordersDb);
-  users = await startService(usersService, { environment: { LOG_LEVEL: 'warn' }, database: usersDb });
+  const ordersDb = await testDatabase();
+  databases.push(ordersDb);
+  users = await spawnUsers();
   orders = await startService(ordersService, {
     environment: { LOG_LEVEL: 'warn' },
     database: ordersDb,
