@@ -55,7 +55,7 @@ beforeAll(async () => {
     body: JSON.stringify({ name: 'Ada', email: 'ada@resilience.example' }),
   });
   userId = ((await response.json()) as { id: string }).id;
-});
+}, 90_000); // spawning users with a fresh embedded database is slow on a busy machine
 afterAll(async () => {
   for (const service of started.reverse()) await service.stop();
   await users?.stop();

@@ -20,7 +20,7 @@ beforeAll(async () => {
   });
   const created = await call(users.url, 'POST', '/users', { name: 'Ada', email: 'ada@orders.example' });
   userId = created.body.id;
-});
+}, 90_000); // spawning users with a fresh embedded database is slow on a busy machine
 afterAll(async () => {
   await orders?.stop();
   await users?.stop();
