@@ -5,7 +5,7 @@ import { httpJson } from './http-json.js';
  * Optional JSON a service may expose beyond health: its circuit breakers (one per target) and its
  * outbox backlog. Paths live here only; anything absent or unreadable is `undefined`, shown as `-`.
  */
-export const BREAKERS_PATH = '/resilience/breakers';
+export const BREAKERS_PATH = '/internal/breakers';
 export const OUTBOX_PATH = '/events/outbox';
 
 export interface ServiceExtras {
@@ -15,8 +15,9 @@ export interface ServiceExtras {
   readonly deadLetters: number | undefined;
 }
 
-/** `{ users: 'open' }`, `{ users: { state: 'open' } }` or `[{ target, state }]`. */
-function asBreakers(body: unknown): Record<string, string> | undefined {
+/** The kit's `{ breakers: [{ target, state }] }`, or `{ users: 'open' }` from other services. */
+function asBreakers(answer: unknown): Record<string, string> | undefined {
+  const body = (answer as { breakers?: unknown } | null)?.breakers ?? answer;
   if (Array.isArray(body)) {
     const entries = body
       .map((item) => item as { target?: unknown; service?: unknown; state?: unknown })

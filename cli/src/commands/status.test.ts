@@ -23,7 +23,9 @@ function json(body: unknown) {
 beforeAll(async () => {
   orders = createServer((request, response) => {
     const routes: Record<string, readonly [number, Record<string, string>, string]> = {
-      'GET /resilience/breakers': json({ users: { state: 'open' } }),
+      'GET /internal/breakers': json({
+        breakers: [{ target: 'users', state: 'open', since: '2026-01-01T00:00:00Z' }],
+      }),
       'GET /events/outbox': json({ pending: 7, oldestSeconds: 3 }),
       'GET /events/dead-letters': json([
         { id: 'dl-1', type: 'user.created', attempts: 5, error: 'boom\nstack' },

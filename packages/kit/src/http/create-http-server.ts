@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import { FlotillaError } from '../errors/index.js';
 import type { Logger, ServiceMetrics } from '../telemetry/index.js';
+import { registerRequestDeadline } from './request-deadline.js';
 import { requestIdOf } from './request-id.js';
 import { sendProblem } from './send-problem.js';
 import { toFlotillaError } from './to-flotilla-error.js';
@@ -64,6 +65,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerRequestDeadline(app);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(unmatched)';
     const seconds = reply.elapsedTime / 1000;

@@ -1,2 +1,3 @@
 export { createHttpServer, type HttpServer, type HttpServerOptions } from './create-http-server.js';
+export { DEADLINE_HEADER, registerRequestDeadline, remainingBudgetMs } from './request-deadline.js';
 export { sendProblem, traceIdOf } from './send-problem.js';

@@ -1,3 +1,4 @@
+import type { ServiceClient } from '../client/index.js';
 import type { ConfigSchema, ConfigValues } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { LoadBalancer } from '../discovery/index.js';
@@ -18,6 +19,11 @@ export interface ServiceContext<S extends ConfigSchema = ConfigSchema> {
   readonly health: HealthMonitor;
   /** Finds instances of other services (through the registry when one is configured). */
   readonly balancer: LoadBalancer;
+  /**
+   * The resilient client for another service (one per target per process: its own breaker,
+   * bulkhead, retry budget and keep-alive pools). Settings from `CLIENT_<TARGET>_*` for `calls`.
+   */
+  client(target: string): ServiceClient;
   /** Registers work to do when the process stops, in the stage it belongs to. */
   onShutdown(stage: ShutdownStage, task: () => Promise<void>): void;
 }
@@ -29,6 +35,8 @@ export interface ServiceDefinition<S extends ConfigSchema = ConfigSchema> {
   readonly description?: string;
   /** Public path prefix the gateway routes to this service, e.g. `/api/users`. */
   readonly publicPrefix?: string;
+  /** Services this one calls; each gets its `CLIENT_<TARGET>_*` settings (docs/resilience.md). */
+  readonly calls?: readonly string[];
   /** The service's own settings, merged over the base ones every service has. */
   readonly config?: S;
   /** Directory of ordered `*.sql` files, applied at start. */

@@ -1,5 +1,11 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  clientConfigSchema,
+  clientMetrics,
+  clientSettingsFromConfig,
+  createServiceClients,
+} from '../client/index.js';
 import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } from '../config/index.js';
 import { type Database, migrate, openDatabase } from '../db/index.js';
 import { type LoadBalancer, noInstances } from '../discovery/index.js';
@@ -7,7 +13,7 @@ import { HealthMonitor } from '../health/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
 import { createLogger, createMetrics, type Logger } from '../telemetry/index.js';
 import { baseConfigSchema } from './base-config.js';
-
+import { registerBreakersRoute } from './breakers-route.js';
 import type { ServiceConfig, ServiceContext, ServiceDefinition } from './define-service.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { Lifecycle } from './lifecycle.js';
@@ -42,7 +48,9 @@ export async function startService<S extends ConfigSchema>(
   definition: ServiceDefinition<S>,
   options: StartServiceOptions,
 ): Promise<RunningService<S>> {
-  const schema = { ...baseConfigSchema, ...definition.config } as typeof baseConfigSchema & S;
+  const clientSchemas = Object.assign({}, ...(definition.calls ?? []).map(clientConfigSchema));
+  const schema = { ...baseConfigSchema, ...clientSchemas, ...definition.config } as typeof baseConfigSchema &
+    S;
   const loaded = loadConfig(schema, options.environment, { subject: definition.name });
   const config = loaded.values as ServiceConfig<S>;
   // The kit reads only the base settings; TypeScript cannot see them through the generic merge.
@@ -93,6 +101,14 @@ async function assemble<S extends ConfigSchema>(
     bodyLimitBytes: base.BODY_LIMIT,
     ...(definition.description ? { description: definition.description } : {}),
   });
+  const balancer = options.balancer ?? noInstances;
+  const clients = createServiceClients({
+    balancer,
+    logger,
+    metrics: clientMetrics(metrics.registry),
+    settingsFor: (target) => clientSettingsFromConfig(config as Record<string, unknown>, target),
+  });
+  lifecycle.onShutdown('pools', () => clients.close());
   const context: ServiceContext<S> = {
     name: definition.name,
     config,
@@ -100,11 +116,13 @@ async function assemble<S extends ConfigSchema>(
     logger,
     metrics,
     health,
-    balancer: options.balancer ?? noInstances,
+    balancer,
+    client: (target) => clients.get(target),
     onShutdown: (stage, task) => lifecycle.onShutdown(stage, task),
   };
   registerHealthRoutes(app, health);
   registerMetricsRoute(app, metrics);
+  registerBreakersRoute(app, clients);
   await definition.routes(app, context);
 
   lifecycle.onShutdown('http', () => drain(app, base.SHUTDOWN_TIMEOUT, logger));

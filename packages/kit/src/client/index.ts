@@ -1,0 +1,11 @@
+export { clientConfigPrefix, clientConfigSchema, clientSettingsFromConfig } from './client-config-schema.js';
+export { type ClientMetrics, clientMetrics } from './client-metrics.js';
+export {
+  type BreakerSnapshot,
+  type CallOptions,
+  createServiceClient,
+  type ServiceClient,
+  type ServiceClientOptions,
+} from './create-service-client.js';
+export { createServiceClients, type ServiceClients, type ServiceClientsOptions } from './service-clients.js';
+export { parseRetryAfter } from './to-upstream-error.js';

@@ -1,0 +1,13 @@
+import { defineService } from '@flotilla/kit';
+import { orderRoutes } from './routes.js';
+
+export const ordersService = defineService({
+  name: 'orders',
+  version: '0.1.0',
+  description:
+    'Orders of the reference system, in their own database; users are checked through the service client.',
+  publicPrefix: '/api/orders',
+  calls: ['users'],
+  migrations: new URL('../migrations/', import.meta.url),
+  routes: orderRoutes,
+});

@@ -1,0 +1,29 @@
+import { FlotillaError } from '@flotilla/kit';
+import type { ServiceClient } from '@flotilla/kit/client';
+import type { User } from '@flotilla/users/contract';
+import { userFallback } from './user-fallback.js';
+
+/**
+ * Checks through the users service that `userId` exists. An unknown user is the caller's mistake in
+ * the body (400 VALIDATION_FAILED on /body/userId), not a missing route or order (404).
+ */
+export async function requireUser(
+  users: ServiceClient,
+  userId: string,
+  deadline: number | undefined,
+): Promise<User> {
+  try {
+    return await users.get<User>(`/users/${encodeURIComponent(userId)}`, {
+      deadline,
+      fallback: userFallback,
+    });
+  } catch (error) {
+    if (error instanceof FlotillaError && error.code === 'NOT_FOUND') {
+      throw new FlotillaError('VALIDATION_FAILED', {
+        detail: `no user with id ${userId}`,
+        errors: [{ field: '/body/userId', message: 'no such user' }],
+      });
+    }
+    throw error;
+  }
+}
