@@ -1,8 +1,7 @@
 import { FlotillaError, type ServiceContext } from '@flotilla/kit';
 import { isUniqueViolation } from '@flotilla/kit/db';
-import type { HttpServer } from '@flotilla/kit/http';
+import type { FastifyReply, HttpServer } from '@flotilla/kit/http';
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
 import {
   CreateOrder,
   CreateOrderHeaders,
