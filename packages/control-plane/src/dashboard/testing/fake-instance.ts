@@ -58,15 +58,12 @@ export async function fakeInstance(id: string, options: FakeInstanceOptions): Pr
     app.post<{ Params: { id: string } }>('/events/dead-letters/:id/redrive', async (request, reply) => {
       const index = deadLetters.findIndex((letter) => letter.id === request.params.id);
       if (index < 0) {
-        return reply
-          .code(404)
-          .type('application/problem+json')
-          .send({
-            status: 404,
-            code: 'NOT_FOUND',
-            title: 'Resource not found',
-            detail: 'no such dead letter',
-          });
+        return reply.code(404).type('application/problem+json').send({
+          status: 404,
+          code: 'NOT_FOUND',
+          title: 'Resource not found',
+          detail: 'no such dead letter',
+        });
       }
       deadLetters.splice(index, 1);
       redriven.push(request.params.id);
