@@ -1,5 +1,6 @@
 import { api } from './api.js';
 import { h, mount } from './dom.js';
+import { setKnownServices } from './format.js';
 import { renderCards } from './service-cards.js';
 import { renderTopology } from './topology.js';
 import { initTraces, searchTraces, setServiceChoices, setTracesApi } from './traces.js';
@@ -40,9 +41,11 @@ async function refresh() {
     // Poll at the server's scrape pace, kept within 1–2 s so the page feels live without flooding.
     refreshMs = Math.min(2000, Math.max(1000, overview.refreshMs ?? 1500));
     setTracesApi(overview.tracesApi ?? '/api/traces');
-    setServiceChoices(
-      [overview.gateway?.name, ...overview.services.map((service) => service.name)].filter(Boolean),
+    const names = [overview.gateway?.name, ...overview.services.map((service) => service.name)].filter(
+      Boolean,
     );
+    setKnownServices(names);
+    setServiceChoices(names);
     renderTopology(document.getElementById('topology'), overview, select);
     renderCards(document.getElementById('cards'), overview);
     const banner = document.getElementById('banner');

@@ -26,10 +26,18 @@ export function clock(epochMs) {
   return new Date(epochMs).toLocaleTimeString([], { hour12: false });
 }
 
-const PALETTE = ['#38bdf8', '#a78bfa', '#34d399', '#fb923c', '#f472b6', '#facc15', '#60a5fa', '#2dd4bf'];
+const PALETTE = ['#38bdf8', '#f472b6', '#facc15', '#34d399', '#a78bfa', '#fb923c', '#60a5fa', '#f87171'];
+let known = [];
 
-/** A stable colour per service name, the same in the topology and in traces. */
+/** The services the page knows, so each gets its own colour while there are enough of them. */
+export function setKnownServices(names) {
+  known = [...new Set(names)].sort();
+}
+
+/** A stable colour per service name, the same in the topology, the cards and the traces. */
 export function serviceColour(name) {
+  const index = known.indexOf(name);
+  if (index >= 0) return PALETTE[index % PALETTE.length];
   let hash = 0;
   for (const char of String(name)) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return PALETTE[hash % PALETTE.length];

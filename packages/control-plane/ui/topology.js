@@ -1,7 +1,7 @@
 import { mount, s } from './dom.js';
 import { rate, serviceColour } from './format.js';
 
-const BOX = { width: 176, height: 92 };
+const BOX = { width: 190, height: 92 };
 const ROW = { gateway: 24, services: 170, transport: 372 };
 const GAP = 36;
 
@@ -158,7 +158,7 @@ function serviceNode(service, box, onSelect) {
     s('text', { x: box.x + 16, y: box.y + 24, class: 'name' }, service.name),
     s(
       'text',
-      { x: box.x + box.width - 12, y: box.y + 24, class: `status ${service.status}`, 'text-anchor': 'end' },
+      { x: box.x + box.width - 12, y: box.y + 76, class: `status ${service.status}`, 'text-anchor': 'end' },
       service.status,
     ),
     instanceDots(service.instances, box.x + 22, box.y + 46),

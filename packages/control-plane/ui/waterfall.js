@@ -92,7 +92,7 @@ function spanRow(span, depth, at, total, detail) {
   label.style.paddingLeft = `${8 + depth * 16}px`;
   label.querySelector('.service').style.color = serviceColour(span.service);
 
-  const bar = h('div', { class: `bar ${span.error ? 'error' : ''} ${span.kind}` });
+  const bar = h('div', { class: `span-bar ${span.error ? 'error' : ''} ${span.kind}` });
   bar.style.left = at(span.start);
   bar.style.width = `${Math.max((span.duration / total) * 100, 0.4)}%`;
   bar.style.background = serviceColour(span.service);

@@ -15,6 +15,8 @@ import type {
 import type { EventStats } from './read-event-stats.js';
 import type { InstanceSnapshot } from './scrape-instance.js';
 
+const NO_TRAFFIC: HttpTotals = { requests: 0, errors: 0, buckets: new Map() };
+
 export interface OverviewInputs {
   readonly services: readonly ServiceView[];
   /** Scrape history of one instance, oldest first. */
@@ -85,13 +87,14 @@ function trafficOf(histories: readonly (readonly InstanceSnapshot[])[]): Traffic
   let windowSeconds = 0;
   let total: HttpTotals = { requests: 0, errors: 0, buckets: new Map() };
   for (const history of histories) {
-    const good = history.filter((snapshot) => snapshot.ok && snapshot.http);
+    const good = history.filter((snapshot) => snapshot.ok);
     const first = good[0];
     const last = good.at(-1);
-    if (!first?.http || !last?.http || last === first) continue;
+    if (!first || !last || last === first) continue;
     const seconds = (last.at - first.at) / 1000;
     if (seconds <= 0) continue;
-    const increase = httpIncrease(first.http, last.http);
+    // prom-client exports no histogram series before the first request: that is zero traffic.
+    const increase = httpIncrease(first.http ?? NO_TRAFFIC, last.http ?? NO_TRAFFIC);
     measured = true;
     requestsPerSecond += increase.requests / seconds;
     windowSeconds = Math.max(windowSeconds, seconds);

@@ -274,8 +274,8 @@ describe('dashboard API', () => {
     const style = await app.inject({ method: 'GET', url: '/ui/style.css' });
     expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
 
-    const escape = await app.inject({ method: 'GET', url: '/ui/..%2Fpackage.json' });
-    expect(escape.statusCode).toBe(404);
-    expect(escape.headers['content-type']).toContain('application/problem+json');
+    const traversal = await app.inject({ method: 'GET', url: '/ui/..%2Fpackage.json' });
+    expect(traversal.statusCode).toBe(404);
+    expect(traversal.headers['content-type']).toContain('application/problem+json');
   });
 });
