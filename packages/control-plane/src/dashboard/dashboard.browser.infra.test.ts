@@ -133,7 +133,7 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector('#topology [data-service="gateway"][data-status="healthy"]');
     // Rates appear once two scrapes are in.
     await page.waitForFunction(
-      () => document.querySelector('#card-users .figure .value')?.textContent !== '–',
+      "document.querySelector('#card-users .figure .value')?.textContent !== '–'",
       null,
       {
         timeout: 10_000,
@@ -149,7 +149,7 @@ describe('dashboard in headless Chromium', () => {
 
     await page.locator('#card-orders button.link').click();
     await page.waitForSelector('#card-orders [data-dead-letter="dl-7"]');
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-healthy.png'), fullPage: true });
     expect(failures).toEqual([]);
   });
@@ -177,7 +177,7 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('#card-orders [data-dead-letter="dl-7"] button').click({ timeout: 4000 });
     await page.waitForSelector('#card-orders .dead-letters >> text=no dead letters', { timeout: 5000 });
     expect(fakes.find((fake) => fake.view.id === 'orders-1')?.redriven).toEqual(['dl-7']);
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-users-down.png'), fullPage: true });
   });
 
@@ -200,7 +200,7 @@ describe('dashboard in headless Chromium', () => {
     expect(child!.x + child!.width).toBeLessThanOrEqual(root!.x + root!.width + 1);
     await page.locator('[data-span="c1"]').click();
     await page.waitForSelector('.span-detail >> text=retry');
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-trace.png'), fullPage: true });
   });
 });
