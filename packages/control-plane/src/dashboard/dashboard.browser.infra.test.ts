@@ -14,6 +14,8 @@ import { fakeTrace } from './testing/fake-trace.js';
 // Debian's chromium (apt-get install chromium; .ci/run installs it), driven over CDP.
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
+// Runs in the page (this file has no DOM types; the page's policy forbids evaluating strings).
+const scrollToTop = () => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0);
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 describe('dashboard in headless Chromium', () => {
@@ -132,13 +134,9 @@ describe('dashboard in headless Chromium', () => {
     }
     await page.waitForSelector('#topology [data-service="gateway"][data-status="healthy"]');
     // Rates appear once two scrapes are in.
-    await page.waitForFunction(
-      "document.querySelector('#card-users .figure .value')?.textContent !== '–'",
-      null,
-      {
-        timeout: 10_000,
-      },
-    );
+    await expect
+      .poll(() => page.locator('#card-users .figure .value').first().textContent(), { timeout: 10_000 })
+      .not.toBe('–');
     expect(await page.locator('#topology [data-edge="orders->users"]').getAttribute('data-breaker')).toBe(
       'closed',
     );
@@ -149,7 +147,7 @@ describe('dashboard in headless Chromium', () => {
 
     await page.locator('#card-orders button.link').click();
     await page.waitForSelector('#card-orders [data-dead-letter="dl-7"]');
-    await page.evaluate('window.scrollTo(0, 0)');
+    await page.evaluate(scrollToTop);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-healthy.png'), fullPage: true });
     expect(failures).toEqual([]);
   });
@@ -177,7 +175,7 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('#card-orders [data-dead-letter="dl-7"] button').click({ timeout: 4000 });
     await page.waitForSelector('#card-orders .dead-letters >> text=no dead letters', { timeout: 5000 });
     expect(fakes.find((fake) => fake.view.id === 'orders-1')?.redriven).toEqual(['dl-7']);
-    await page.evaluate('window.scrollTo(0, 0)');
+    await page.evaluate(scrollToTop);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-users-down.png'), fullPage: true });
   });
 
@@ -200,7 +198,7 @@ describe('dashboard in headless Chromium', () => {
     expect(child!.x + child!.width).toBeLessThanOrEqual(root!.x + root!.width + 1);
     await page.locator('[data-span="c1"]').click();
     await page.waitForSelector('.span-detail >> text=retry');
-    await page.evaluate('window.scrollTo(0, 0)');
+    await page.evaluate(scrollToTop);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-trace.png'), fullPage: true });
   });
 });
