@@ -13,15 +13,22 @@ const HISTOGRAM = 'http_server_request_duration_seconds';
 // Probes and scrapes (the registry's health checks, this dashboard's own polling) are not traffic.
 const HOUSEKEEPING_ROUTE = /^\/(health|metrics|internal)(\/|$)/;
 
-/** Sums the HTTP server histogram of one scrape over every route that is real traffic. */
-export function httpTotals(samples: readonly PrometheusSample[]): HttpTotals | undefined {
+/**
+ * Sums the HTTP server histogram of one scrape over every route that is real traffic; `ignoredRoutes`
+ * are the routes the dashboard itself polls.
+ */
+export function httpTotals(
+  samples: readonly PrometheusSample[],
+  ignoredRoutes: ReadonlySet<string> = new Set(),
+): HttpTotals | undefined {
   let requests = 0;
   let errors = 0;
   let seen = false;
   const buckets = new Map<number, number>();
   for (const sample of samples) {
     if (!sample.name.startsWith(HISTOGRAM)) continue;
-    if (HOUSEKEEPING_ROUTE.test(sample.labels.http_route ?? '')) continue;
+    const route = sample.labels.http_route ?? '';
+    if (HOUSEKEEPING_ROUTE.test(route) || ignoredRoutes.has(route)) continue;
     if (sample.name === `${HISTOGRAM}_count`) {
       seen = true;
       requests += sample.value;

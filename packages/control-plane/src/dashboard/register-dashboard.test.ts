@@ -40,6 +40,7 @@ describe('dashboard API', () => {
       ...Array.from({ length: 9 }, () => ['/users/:id', 200, 0.02] as const),
       ['/users/:id', 500, 0.3] as const,
       ...Array.from({ length: 5 }, () => ['/health/ready', 200, 0.001] as const),
+      ['/events/dead-letters', 200, 0.001] as const,
     ];
     const users = await Promise.all(
       ['users-1', 'users-2'].map((id) => fakeInstance(id, { service: 'users', traffic: usersTraffic })),

@@ -52,7 +52,7 @@ export async function scrapeInstance(
   return {
     at,
     ok: true,
-    http: httpTotals(samples),
+    http: httpTotals(samples, new Set(Object.values(options.paths))),
     breakers: fromJson.length > 0 ? fromJson : readBreakerMetrics(samples, service),
     // A service without events answers 404 there and keeps `deadLetters` absent.
     events: events.deadLetters === undefined && listed ? { ...events, deadLetters: listed.length } : events,
