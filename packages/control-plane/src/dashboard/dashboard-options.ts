@@ -30,12 +30,15 @@ export interface InstancePaths {
   readonly metrics: string;
   readonly breakers: string;
   readonly deadLetters: string;
+  /** Outbox backlog as JSON (`{ pending, oldestAgeSeconds? }`), for services without the gauges. */
+  readonly outbox: string;
 }
 
 export const defaultInstancePaths: InstancePaths = {
   metrics: '/metrics',
-  breakers: '/internal/breakers',
+  breakers: '/resilience/breakers',
   deadLetters: '/events/dead-letters',
+  outbox: '/events/outbox',
 };
 
 export interface DashboardOptions {

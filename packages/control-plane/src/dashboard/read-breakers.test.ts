@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePrometheusText } from './parse-prometheus-text.js';
 import { readBreakerMetrics } from './read-breaker-metrics.js';
 import { readBreakersJson } from './read-breakers-json.js';
-import { readEventStats } from './read-event-stats.js';
+import { readEventStats, readOutboxJson } from './read-event-stats.js';
 
 describe('breaker readers', () => {
   it('reads the JSON endpoint in its usual shapes', () => {
@@ -56,5 +56,14 @@ describe('readEventStats', () => {
       deadLetters: 2,
     });
     expect(readEventStats(parsePrometheusText('process_cpu_seconds_total 1'))).toEqual({});
+  });
+
+  it("reads the outbox endpoint's JSON", () => {
+    expect(readOutboxJson({ pending: 3, oldestAgeSeconds: 1.5 })).toEqual({
+      outboxPending: 3,
+      outboxOldestSeconds: 1.5,
+    });
+    expect(readOutboxJson({ pending: 'many' })).toEqual({});
+    expect(readOutboxJson(null)).toEqual({});
   });
 });

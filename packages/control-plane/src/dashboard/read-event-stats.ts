@@ -35,3 +35,13 @@ export function readEventStats(samples: readonly PrometheusSample[]): EventStats
   }
   return stats;
 }
+
+/** `{ pending, oldestAgeSeconds | oldestSeconds }` from an instance's outbox endpoint. */
+export function readOutboxJson(body: unknown): EventStats {
+  const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const oldest = record.oldestAgeSeconds ?? record.oldestSeconds;
+  return {
+    ...(typeof record.pending === 'number' ? { outboxPending: record.pending } : {}),
+    ...(typeof oldest === 'number' ? { outboxOldestSeconds: oldest } : {}),
+  };
+}

@@ -6,7 +6,7 @@ import { parsePrometheusText } from './parse-prometheus-text.js';
 import { readBreakerMetrics } from './read-breaker-metrics.js';
 import { readBreakersJson } from './read-breakers-json.js';
 import { readDeadLetters } from './read-dead-letters.js';
-import { type EventStats, readEventStats } from './read-event-stats.js';
+import { type EventStats, readEventStats, readOutboxJson } from './read-event-stats.js';
 
 /** What one scrape of one instance found. */
 export interface InstanceSnapshot {
@@ -27,8 +27,8 @@ export interface ScrapeOptions {
 
 /**
  * Scrapes `/metrics` and, beside it, the breaker JSON endpoint (which wins when it answers, since it
- * is the breakers' own word) and the dead-letter listing (for its count when no gauge has it).
- * Never throws: an unreachable instance is a snapshot with `ok: false`.
+ * is the breakers' own word), the outbox endpoint and the dead-letter listing (for the figures no
+ * gauge has). Never throws: an unreachable instance is a snapshot with `ok: false`.
  */
 export async function scrapeInstance(
   service: string,
@@ -36,10 +36,11 @@ export async function scrapeInstance(
   options: ScrapeOptions,
 ): Promise<InstanceSnapshot> {
   const call = { fetch: options.fetch, timeoutMs: options.timeoutMs, service };
-  const [metrics, breakers, deadLetters] = await Promise.allSettled([
+  const [metrics, breakers, deadLetters, outbox] = await Promise.allSettled([
     callInstance(instance, options.paths.metrics, call),
     callInstance(instance, options.paths.breakers, call),
     callInstance(instance, options.paths.deadLetters, call),
+    callInstance(instance, options.paths.outbox, call),
   ]);
   const at = options.now();
   if (metrics.status === 'rejected' || typeof metrics.value.body !== 'string') {
@@ -47,8 +48,12 @@ export async function scrapeInstance(
   }
   const samples = parsePrometheusText(metrics.value.body);
   const fromJson = breakers.status === 'fulfilled' ? readBreakersJson(breakers.value.body) : [];
-  const events = readEventStats(samples);
   const listed = deadLetters.status === 'fulfilled' ? readDeadLetters(deadLetters.value.body) : undefined;
+  // Gauges win; the JSON endpoints fill what a service does not export as metrics.
+  const events = {
+    ...(outbox.status === 'fulfilled' ? readOutboxJson(outbox.value.body) : {}),
+    ...readEventStats(samples),
+  };
   return {
     at,
     ok: true,

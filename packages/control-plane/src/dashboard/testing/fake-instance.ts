@@ -7,7 +7,7 @@ export interface FakeInstanceOptions {
   readonly service: string;
   /** Requests recorded before each scrape, as `[route, status, seconds]`. */
   readonly traffic?: readonly (readonly [string, number, number])[];
-  /** Served at `/internal/breakers`; 404 when absent. */
+  /** Served at `/resilience/breakers`; 404 when absent. */
   readonly breakers?: unknown;
   /** Extra exposition lines appended to `/metrics` (gauges the kit does not make yet). */
   readonly extraMetrics?: string;
@@ -51,7 +51,7 @@ export async function fakeInstance(id: string, options: FakeInstanceOptions): Pr
     }
     return reply.type(registry.contentType).send(`${await registry.metrics()}${options.extraMetrics ?? ''}`);
   });
-  if (options.breakers !== undefined) app.get('/internal/breakers', async () => options.breakers);
+  if (options.breakers !== undefined) app.get('/resilience/breakers', async () => options.breakers);
   const deadLetters = options.deadLetters;
   if (deadLetters) {
     app.get('/events/dead-letters', async () => ({ items: deadLetters }));
