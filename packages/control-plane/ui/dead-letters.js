@@ -34,8 +34,16 @@ async function load(panel, service) {
             h(
               'tr',
               { 'data-dead-letter': letter.id },
-              h('td', {}, h('code', {}, String(letter.type ?? letter.eventType ?? letter.id))),
-              h('td', { class: 'error' }, String(letter.error ?? letter.lastError ?? '')),
+              h(
+                'td',
+                { title: letter.id },
+                h('code', {}, String(letter.type ?? letter.eventType ?? letter.id)),
+              ),
+              h(
+                'td',
+                { class: 'error', title: String(letter.error ?? letter.lastError ?? '') },
+                String(letter.error ?? letter.lastError ?? ''),
+              ),
               h('td', {}, String(letter.attempts ?? '')),
               h(
                 'td',

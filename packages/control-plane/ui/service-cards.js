@@ -137,7 +137,15 @@ function events(service, openList) {
     ),
     h(
       'button',
-      { type: 'button', class: 'link', onclick: () => toggleDeadLetters(panel, service.name) },
+      {
+        type: 'button',
+        class: 'link',
+        onclick: (event) => {
+          event.currentTarget.textContent =
+            panel.dataset.open === 'true' ? 'show dead letters' : 'hide dead letters';
+          toggleDeadLetters(panel, service.name);
+        },
+      },
       panel.dataset.open === 'true' ? 'hide dead letters' : 'show dead letters',
     ),
     panel,
