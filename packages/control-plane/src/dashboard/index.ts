@@ -1,0 +1,13 @@
+export type { BreakerState } from './breaker-state.js';
+export { consulServices } from './consul-services.js';
+export {
+  type DashboardOptions,
+  defaultInstancePaths,
+  type InstanceHealth,
+  type InstancePaths,
+  type InstanceView,
+  type ServiceView,
+  type TransportView,
+} from './dashboard-options.js';
+export type { Overview, ServiceOverview } from './overview.js';
+export { registerDashboard } from './register-dashboard.js';

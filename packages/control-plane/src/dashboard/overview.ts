@@ -1,0 +1,68 @@
+import type { BreakerState } from './breaker-state.js';
+import type { InstanceHealth, TransportView } from './dashboard-options.js';
+import type { EventStats } from './read-event-stats.js';
+
+/** healthy: every instance passing · degraded: some are not · down: none is passing. */
+export type ServiceStatus = 'healthy' | 'degraded' | 'down';
+
+export interface InstanceOverview {
+  readonly id: string;
+  readonly address: string;
+  readonly port: number;
+  readonly health: InstanceHealth;
+  readonly version?: string;
+  /** Whether the last scrape of its `/metrics` answered. */
+  readonly scrape: 'ok' | 'failed' | 'pending';
+}
+
+export interface TrafficOverview {
+  readonly requestsPerSecond: number;
+  /** Share of requests answered 5xx, 0–1. */
+  readonly errorRate: number;
+  /** `null` when no request was served in the window. */
+  readonly p95Ms: number | null;
+  /** How much scrape history the figures cover. */
+  readonly windowSeconds: number;
+}
+
+export interface BreakerOverview {
+  readonly target: string;
+  /** The most alarming state any instance reports. */
+  readonly state: BreakerState;
+  /** How many instances report each state. */
+  readonly instances: Readonly<Partial<Record<BreakerState, number>>>;
+}
+
+export interface ServiceOverview {
+  readonly name: string;
+  readonly status: ServiceStatus;
+  readonly routePrefix?: string;
+  readonly instances: readonly InstanceOverview[];
+  /** `null` until two scrapes of an instance are in. */
+  readonly traffic: TrafficOverview | null;
+  readonly breakers: readonly BreakerOverview[];
+  /** `null` when no instance exports outbox, consumer or dead-letter figures. */
+  readonly events: EventStats | null;
+}
+
+export interface EdgeOverview {
+  readonly from: string;
+  /** A service name, or `transport`. */
+  readonly to: string;
+  readonly kind: 'http' | 'events';
+  /** The caller's breaker towards `to`, when it reports one. */
+  readonly breaker?: BreakerState;
+}
+
+/** `GET /api/overview`. */
+export interface Overview {
+  readonly generatedAt: string;
+  /** How often the page should ask again. */
+  readonly refreshMs: number;
+  readonly tracesApi: string;
+  /** `null` when no service is registered under the gateway's name. */
+  readonly gateway: ServiceOverview | null;
+  readonly services: readonly ServiceOverview[];
+  readonly transport: TransportView | null;
+  readonly edges: readonly EdgeOverview[];
+}

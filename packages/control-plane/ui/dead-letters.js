@@ -1,0 +1,80 @@
+import { api } from './api.js';
+import { h, mount } from './dom.js';
+
+/** Opens (loading the list) or closes the dead-letter panel of a service card. */
+export async function toggleDeadLetters(panel, service) {
+  if (panel.dataset.open === 'true') {
+    panel.dataset.open = 'false';
+    mount(panel);
+    return;
+  }
+  panel.dataset.open = 'true';
+  await load(panel, service);
+}
+
+async function load(panel, service) {
+  mount(panel, h('p', { class: 'muted' }, 'loading…'));
+  try {
+    const { deadLetters } = await api(`/api/services/${encodeURIComponent(service)}/dead-letters`);
+    if (deadLetters.length === 0) return mount(panel, h('p', { class: 'muted' }, 'no dead letters'));
+    mount(
+      panel,
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h('tr', {}, h('th', {}, 'event'), h('th', {}, 'error'), h('th', {}, 'attempts'), h('th', {})),
+        ),
+        h(
+          'tbody',
+          {},
+          deadLetters.map((letter) =>
+            h(
+              'tr',
+              { 'data-dead-letter': letter.id },
+              h(
+                'td',
+                { title: letter.id },
+                h('code', {}, String(letter.type ?? letter.eventType ?? letter.id)),
+              ),
+              h(
+                'td',
+                { class: 'error', title: String(letter.error ?? letter.lastError ?? '') },
+                String(letter.error ?? letter.lastError ?? ''),
+              ),
+              h('td', {}, String(letter.attempts ?? '')),
+              h(
+                'td',
+                {},
+                h(
+                  'button',
+                  { type: 'button', onclick: (event) => redrive(event.target, panel, service, letter.id) },
+                  'Redrive',
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  } catch (error) {
+    mount(panel, h('p', { class: 'error' }, error.message));
+  }
+}
+
+async function redrive(button, panel, service, id) {
+  button.disabled = true;
+  button.textContent = 'redriving…';
+  try {
+    await api(`/api/services/${encodeURIComponent(service)}/dead-letters/${encodeURIComponent(id)}/redrive`, {
+      method: 'POST',
+    });
+    await load(panel, service);
+  } catch (error) {
+    button.disabled = false;
+    button.textContent = 'Redrive';
+    button.after(h('span', { class: 'error' }, ` ${error.message}`));
+  }
+}

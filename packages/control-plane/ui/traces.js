@@ -1,0 +1,109 @@
+import { api } from './api.js';
+import { h, mount } from './dom.js';
+import { clock, millis, serviceColour } from './format.js';
+import { toSummaries, toTrace } from './trace-shapes.js';
+import { renderWaterfall } from './waterfall.js';
+
+let tracesApi = '/api/traces';
+
+export function setTracesApi(path) {
+  tracesApi = path;
+}
+
+/** Keeps the service filter's choices in step with what the registry knows. */
+export function setServiceChoices(names) {
+  const select = document.querySelector('#trace-search select[name=service]');
+  const current = select.value;
+  const wanted = ['', ...names];
+  if ([...select.options].map((option) => option.value).join() === wanted.join()) return;
+  mount(
+    select,
+    wanted.map((name) => h('option', { value: name }, name || 'any')),
+  );
+  select.value = wanted.includes(current) ? current : '';
+}
+
+export function initTraces() {
+  document.getElementById('trace-search').addEventListener('submit', (event) => {
+    event.preventDefault();
+    searchTraces();
+  });
+}
+
+export async function searchTraces() {
+  const form = new FormData(document.getElementById('trace-search'));
+  const query = new URLSearchParams({ limit: '50' });
+  for (const [key, value] of form) if (value !== '') query.set(key, String(value));
+  const list = document.getElementById('trace-list');
+  try {
+    const traces = toSummaries(await api(`${tracesApi}?${query}`));
+    if (traces.length === 0)
+      return mount(
+        list,
+        h('p', { class: 'muted empty' }, 'No traces match. Send some traffic through the gateway.'),
+      );
+    mount(
+      list,
+      h(
+        'table',
+        { class: 'traces' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['time', 'root', 'services', 'spans', 'duration', 'status'].map((title) => h('th', {}, title)),
+          ),
+        ),
+        h('tbody', {}, traces.map(row)),
+      ),
+    );
+  } catch (error) {
+    mount(list, h('p', { class: 'error' }, `Traces unavailable: ${error.message}`));
+  }
+}
+
+function row(trace) {
+  return h(
+    'tr',
+    {
+      class: trace.error ? 'error-row' : '',
+      'data-trace': trace.traceId,
+      tabindex: 0,
+      onclick: () => openTrace(trace.traceId),
+    },
+    h('td', { class: 'muted' }, trace.start ? clock(trace.start) : ''),
+    h('td', {}, h('b', {}, trace.service), ' ', trace.name),
+    h(
+      'td',
+      {},
+      trace.services.map((name) => tag(name)),
+    ),
+    h('td', {}, trace.spanCount ?? ''),
+    h('td', {}, millis(trace.duration)),
+    h(
+      'td',
+      {},
+      h('span', { class: `pill ${trace.error ? 'down' : 'healthy'}` }, trace.error ? 'error' : 'ok'),
+    ),
+  );
+}
+
+function tag(name) {
+  const element = h('span', { class: 'tag' }, name);
+  element.style.borderColor = serviceColour(name);
+  return element;
+}
+
+export async function openTrace(traceId) {
+  const view = document.getElementById('trace-view');
+  view.hidden = false;
+  mount(view, h('p', { class: 'muted' }, 'loading…'));
+  try {
+    renderWaterfall(view, toTrace(await api(`${tracesApi}/${encodeURIComponent(traceId)}`)), traceId);
+    view.scrollIntoView({ block: 'nearest' });
+  } catch (error) {
+    mount(view, h('p', { class: 'error' }, `Trace ${traceId}: ${error.message}`));
+  }
+}
