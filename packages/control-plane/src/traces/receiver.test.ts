@@ -75,7 +75,7 @@ describe('the OTLP/HTTP receiver', () => {
       const ids = await exportTrace(protocol);
       const response = await fetch(`${url}/api/traces/${ids.traceId}`);
       expect(response.status).toBe(200);
-      const { spans } = await response.json();
+      const { spans } = await bodyOf(response);
       expect(spans).toHaveLength(2);
       // Starts have millisecond precision in the SDK, so a parent and child may tie: find them by id.
       const server = spans.find((span: { spanId: string }) => span.spanId === ids.server);
@@ -140,7 +140,7 @@ describe('the OTLP/HTTP receiver', () => {
       body: gzipSync(JSON.stringify(body)),
     });
     expect(response.status).toBe(200);
-    const { spans } = await (await fetch(`${url}/api/traces/${traceId}`)).json();
+    const { spans } = await bodyOf(await fetch(`${url}/api/traces/${traceId}`));
     expect(spans[0]).toMatchObject({ serviceName: 'zipped', kind: 'internal', durationMs: 250 });
     expect(spans[0].startTime).toBe('2023-11-14T22:13:20.000Z');
   });
