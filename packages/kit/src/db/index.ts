@@ -5,3 +5,4 @@ export { type MigrateOptions, migrate } from './migrate.js';
 export { MigrationChecksumError, MigrationError } from './migration-error.js';
 export { newId } from './new-id.js';
 export { type DatabasePoolOptions, type OpenDatabaseOptions, openDatabase } from './open-database.js';
+export { type TraceDatabaseOptions, traceDatabase } from './trace-database.js';

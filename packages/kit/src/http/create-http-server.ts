@@ -9,11 +9,12 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { FlotillaError } from '../errors/index.js';
-import type { Logger, ServiceMetrics } from '../telemetry/index.js';
+import { type Logger, markFailed, type ServiceMetrics, type Tracing } from '../telemetry/index.js';
 import { registerRequestDeadline } from './request-deadline.js';
 import { requestIdOf } from './request-id.js';
 import { sendProblem } from './send-problem.js';
 import { toFlotillaError } from './to-flotilla-error.js';
+import { requestSpanOf, traceRequests } from './trace-requests.js';
 
 export type HttpServer = FastifyInstance<
   RawServerDefault,
@@ -34,6 +35,10 @@ export interface HttpServerOptions {
   readonly requestTimeoutMs?: number;
   readonly keepAliveTimeoutMs?: number;
   readonly description?: string;
+  /** Traces every request (a SERVER span per request) when given. */
+  readonly tracing?: Tracing;
+  /** Route templates not traced, e.g. probes polled every second; they would crowd out real traces. */
+  readonly untracedRoutes?: readonly string[];
 }
 
 /**
@@ -62,6 +67,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  if (options.tracing) traceRequests(app, options.tracing, new Set(options.untracedRoutes ?? []));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -92,6 +98,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     const mapped = toFlotillaError(error);
     if (!(mapped instanceof FlotillaError) || mapped.status >= 500) {
       request.log.error({ err: error }, 'request failed');
+      const span = requestSpanOf(request);
+      if (span) markFailed(span, error);
     }
     return sendProblem(request, reply, mapped);
   });

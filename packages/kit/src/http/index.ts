@@ -3,3 +3,4 @@ export type { FastifyReply, FastifyRequest } from 'fastify';
 export { createHttpServer, type HttpServer, type HttpServerOptions } from './create-http-server.js';
 export { DEADLINE_HEADER, registerRequestDeadline, remainingBudgetMs } from './request-deadline.js';
 export { sendProblem, traceIdOf } from './send-problem.js';
+export { requestSpanOf } from './trace-requests.js';

@@ -1,4 +1,5 @@
 import { env } from '../config/index.js';
+import { telemetryConfigSchema } from '../telemetry/index.js';
 
 /** Settings every service has; a service's own schema is merged over these. */
 export const baseConfigSchema = {
@@ -16,4 +17,5 @@ export const baseConfigSchema = {
   HEALTH_CHECK_TIMEOUT: env.duration({ default: 2_000 }),
   SHUTDOWN_DELAY: env.duration({ default: 0, describe: 'wait after readiness fails, before draining' }),
   SHUTDOWN_TIMEOUT: env.duration({ default: 10_000, describe: 'longest wait for in-flight requests' }),
+  ...telemetryConfigSchema,
 };

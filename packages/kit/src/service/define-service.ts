@@ -4,7 +4,7 @@ import type { Database } from '../db/index.js';
 import type { LoadBalancer } from '../discovery/index.js';
 import type { HealthMonitor } from '../health/index.js';
 import type { HttpServer } from '../http/index.js';
-import type { Logger, ServiceMetrics } from '../telemetry/index.js';
+import type { Logger, ServiceMetrics, Tracing } from '../telemetry/index.js';
 import type { baseConfigSchema } from './base-config.js';
 import type { ShutdownStage } from './lifecycle.js';
 
@@ -16,6 +16,8 @@ export interface ServiceContext<S extends ConfigSchema = ConfigSchema> {
   readonly db: Database;
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
+  /** Spans for the service's own work; requests and queries are traced already. */
+  readonly tracing: Tracing;
   readonly health: HealthMonitor;
   /** Finds instances of other services (through the registry when one is configured). */
   readonly balancer: LoadBalancer;

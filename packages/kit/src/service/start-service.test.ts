@@ -93,7 +93,10 @@ describe('a service started by the kit', () => {
     expect(response.status).toBe(500);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(body).toMatchObject({ status: 500, code: 'INTERNAL', instance: '/crash' });
-    expect(body.traceId).toBe(response.headers.get('x-request-id'));
+    // The trace id: it finds the request's spans and every log line written for it.
+    expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
+    const failure = logs.find((entry) => entry.includes(body.traceId) && entry.includes('request failed'));
+    expect(failure).toBeDefined();
     expect(text).not.toMatch(/ECONNREFUSED|10\.9\.8\.7|SELECT|tok-very-secret|at .*\.ts/);
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -7,11 +8,18 @@ import {
   createServiceClients,
 } from '../client/index.js';
 import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } from '../config/index.js';
-import { type Database, migrate, openDatabase } from '../db/index.js';
+import { type Database, migrate, openDatabase, traceDatabase } from '../db/index.js';
 import { type LoadBalancer, noInstances } from '../discovery/index.js';
 import { HealthMonitor } from '../health/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
-import { createLogger, createMetrics, type Logger } from '../telemetry/index.js';
+import {
+  createLogger,
+  createMetrics,
+  type Logger,
+  startTelemetry,
+  telemetryOptionsFrom,
+  traceLogFields,
+} from '../telemetry/index.js';
 import { baseConfigSchema } from './base-config.js';
 import { registerBreakersRoute } from './breakers-route.js';
 import type { ServiceConfig, ServiceContext, ServiceDefinition } from './define-service.js';
@@ -60,6 +68,7 @@ export async function startService<S extends ConfigSchema>(
     level: base.LOG_LEVEL,
     pretty: base.LOG_PRETTY,
     secrets: loaded.secrets,
+    mixin: traceLogFields,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const lifecycle = new Lifecycle(logger);
@@ -80,10 +89,19 @@ async function assemble<S extends ConfigSchema>(
   lifecycle: Lifecycle,
 ): Promise<RunningService<S>> {
   const metrics = createMetrics({ service: definition.name });
+  const telemetry = startTelemetry(
+    telemetryOptionsFrom(base, {
+      name: definition.name,
+      version: definition.version,
+      instanceId: randomUUID(),
+    }),
+  );
+  lifecycle.onShutdown('telemetry', () => telemetry.shutdown());
   const health = new HealthMonitor({ checkTimeoutMs: base.HEALTH_CHECK_TIMEOUT });
 
-  const db = options.database ?? (await openOwnDatabase(definition.name, base, logger));
-  if (!options.database) lifecycle.onShutdown('pools', () => db.close());
+  const ownDb = options.database ?? (await openOwnDatabase(definition.name, base, logger));
+  if (!options.database) lifecycle.onShutdown('pools', () => ownDb.close());
+  const db = traceDatabase(ownDb, telemetry);
   health.addCheck('database', () => db.ping());
   if (definition.migrations) {
     const { applied } = await migrate(db, {
@@ -99,6 +117,8 @@ async function assemble<S extends ConfigSchema>(
     logger,
     metrics,
     bodyLimitBytes: base.BODY_LIMIT,
+    tracing: telemetry,
+    untracedRoutes: ['/health/live', '/health/ready', '/health/started', '/metrics', '/openapi.json'],
     ...(definition.description ? { description: definition.description } : {}),
   });
   const balancer = options.balancer ?? noInstances;
@@ -115,6 +135,7 @@ async function assemble<S extends ConfigSchema>(
     db,
     logger,
     metrics,
+    tracing: telemetry,
     health,
     balancer,
     client: (target) => clients.get(target),

@@ -1,0 +1,149 @@
+import { context, ProxyTracerProvider, type Span, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import {
+  ATTR_SERVICE_INSTANCE_ID,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+} from '@opentelemetry/semantic-conventions';
+import { type SpanOptions, withSpan } from './with-span.js';
+
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+export interface TelemetryOptions {
+  /** false: no spans at all (OTEL_SDK_DISABLED=true). */
+  readonly enabled: boolean;
+  readonly serviceName: string;
+  readonly serviceVersion: string;
+  readonly instanceId?: string;
+  /** Extra resource attributes (OTEL_RESOURCE_ATTRIBUTES). */
+  readonly resourceAttributes?: Readonly<Record<string, string>>;
+  readonly sampler?: { readonly name: SamplerName; readonly ratio?: number };
+  /** Where spans go. Without it spans still give trace ids to logs, problems and calls, but are not exported. */
+  readonly exporter?: {
+    /** The full traces URL, e.g. http://127.0.0.1:8500/v1/traces. */
+    readonly endpoint: string;
+    readonly protocol: 'http/protobuf' | 'http/json';
+    readonly headers?: Readonly<Record<string, string>>;
+  };
+  readonly batch?: { readonly scheduleDelayMs?: number; readonly maxQueueSize?: number };
+  /** Extra processors, e.g. an in-memory exporter in tests. */
+  readonly spanProcessors?: readonly SpanProcessor[];
+}
+
+/** What the kit needs to make spans: a tracer and the helper that runs code inside a span. */
+export interface Tracing {
+  readonly tracer: Tracer;
+  /** Runs `fn` in a new span, child of the active one (or of `options.parent`); errors mark it and rethrow. */
+  withSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => T | Promise<T>): Promise<T>;
+}
+
+export interface Telemetry extends Tracing {
+  readonly enabled: boolean;
+  /** Exports every finished span now. */
+  forceFlush(): Promise<void>;
+  /** Exports what is left and stops; for the `telemetry` shutdown stage. */
+  shutdown(): Promise<void>;
+}
+
+const TRACER_NAME = '@flotilla/kit';
+
+/**
+ * Sets up tracing for one service. Each call gets its own tracer provider rather than the global
+ * one, because several services may run in one process (tests, the CLI) and each needs its own
+ * `service.name`. Only the context manager is process-wide, as the active span is.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  if (!options.enabled) return disabledTelemetry;
+  useAsyncContext();
+  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (options.exporter) {
+    const { endpoint, protocol, headers } = options.exporter;
+    const config = { url: endpoint, headers: { ...headers } };
+    const exporter =
+      protocol === 'http/json' ? new OTLPJsonTraceExporter(config) : new OTLPProtobufTraceExporter(config);
+    processors.push(
+      new BatchSpanProcessor(exporter, {
+        scheduledDelayMillis: options.batch?.scheduleDelayMs ?? 5000,
+        maxQueueSize: options.batch?.maxQueueSize ?? 2048,
+      }),
+    );
+  }
+  const provider = new BasicTracerProvider({
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        ...options.resourceAttributes,
+        [ATTR_SERVICE_NAME]: options.serviceName,
+        [ATTR_SERVICE_VERSION]: options.serviceVersion,
+        ...(options.instanceId ? { [ATTR_SERVICE_INSTANCE_ID]: options.instanceId } : {}),
+      }),
+    ),
+    sampler: samplerFor(options.sampler ?? { name: 'parentbased_always_on' }),
+    spanProcessors: processors,
+  });
+  const tracer = provider.getTracer(TRACER_NAME, options.serviceVersion);
+  let stopping: Promise<void> | undefined;
+  return {
+    enabled: true,
+    tracer,
+    withSpan: (name, spanOptions, fn) => withSpan(tracer, name, spanOptions, fn),
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => (stopping ??= provider.shutdown()),
+  };
+}
+
+function samplerFor(sampler: { name: SamplerName; ratio?: number }): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(sampler.ratio ?? 1);
+  switch (sampler.name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio;
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio });
+  }
+}
+
+let asyncContextReady = false;
+
+/** AsyncLocalStorage carries the active span across awaits; installed once per process. */
+function useAsyncContext(): void {
+  if (asyncContextReady) return;
+  asyncContextReady = true;
+  // false when the application installed its own context manager first, which serves as well.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+
+const noopTracer = new ProxyTracerProvider().getTracer(TRACER_NAME);
+
+const disabledTelemetry: Telemetry = {
+  enabled: false,
+  tracer: noopTracer,
+  withSpan: (name, spanOptions, fn) => withSpan(noopTracer, name, spanOptions, fn),
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};
