@@ -1,3 +1,4 @@
+import { type Span, trace } from '@opentelemetry/api';
 import { CircuitState, wrap } from 'cockatiel';
 import { Agent } from 'undici';
 import type { LoadBalancer, ServiceInstance } from '../discovery/index.js';
@@ -17,7 +18,7 @@ import {
   toPolicyError,
   withFallback,
 } from '../resilience/index.js';
-import type { Logger } from '../telemetry/index.js';
+import { injectTraceContext, type Logger, SpanKind, type Tracing } from '../telemetry/index.js';
 import type { ClientMetrics } from './client-metrics.js';
 import { fromErrorResponse, fromTransportError, outcomeOfThrown } from './to-upstream-error.js';
 
@@ -26,6 +27,8 @@ export interface ServiceClientOptions {
   readonly settings?: Partial<ResilienceSettings>;
   readonly logger?: Logger;
   readonly metrics?: ClientMetrics;
+  /** One span per call, with a client span per attempt whose context travels in `traceparent`. */
+  readonly tracing?: Tracing;
 }
 
 export interface CallOptions<T> {
@@ -70,7 +73,7 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
  */
 export function createServiceClient(target: string, options: ServiceClientOptions): ServiceClient {
   const settings: ResilienceSettings = { ...defaultResilienceSettings, ...options.settings };
-  const { balancer, logger, metrics } = options;
+  const { balancer, logger, metrics, tracing } = options;
   const agent = new Agent({ connections: settings.connections, keepAliveTimeout: 30_000 });
   const budget = new RetryBudget({
     ratio: settings.retryBudgetRatio,
@@ -112,6 +115,35 @@ export function createServiceClient(target: string, options: ServiceClientOption
     budgetMs: number,
     signal: AbortSignal,
   ): Promise<unknown> {
+    if (!tracing) return send(instance, method, path, body, headers, budgetMs, signal, undefined);
+    return tracing.withSpan(
+      method,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': method,
+          'server.address': instance.address,
+          'server.port': instance.port,
+          'url.path': path,
+          'peer.service': target,
+          'flotilla.instance.id': instance.id,
+        },
+      },
+      (span) =>
+        send(instance, method, path, body, injectTraceContext({ ...headers }), budgetMs, signal, span),
+    );
+  }
+
+  async function send(
+    instance: ServiceInstance,
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+    budgetMs: number,
+    signal: AbortSignal,
+    span: Span | undefined,
+  ): Promise<unknown> {
     const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
     const tracker = balancer.track(instance);
     metrics?.attempts.inc({ target });
@@ -131,6 +163,7 @@ export function createServiceClient(target: string, options: ServiceClientOption
       tracker.done(outcomeOfThrown(error));
       throw fromTransportError(error, target);
     }
+    span?.setAttribute('http.response.status_code', response.statusCode);
     tracker.done(response.statusCode >= 500 ? 'failure' : 'success');
     const parsed = parseJson(text);
     if (response.statusCode >= 400) {
@@ -173,7 +206,10 @@ export function createServiceClient(target: string, options: ServiceClientOption
       allow: (error) => (error.retryAfterSeconds ?? 0) * 1000 < remaining(),
       onBudgetExhausted: () => metrics?.retryBudgetExhausted.inc({ target }),
     });
-    retry.onRetry(() => metrics?.retries.inc({ target }));
+    retry.onRetry(() => {
+      metrics?.retries.inc({ target });
+      trace.getActiveSpan()?.addEvent('retry', { 'flotilla.retry.tried': tried.size });
+    });
     const tried = new Set<string>();
     const oneAttempt = async (signal: AbortSignal) => {
       const instance = await balancer.pick(target, tried);
@@ -198,11 +234,29 @@ export function createServiceClient(target: string, options: ServiceClientOption
     try {
       return await policies.execute(({ signal }) => oneAttempt(signal));
     } catch (error) {
-      throw toPolicyError(error, { target, breakerRetryAfterSeconds });
+      const mapped = toPolicyError(error, { target, breakerRetryAfterSeconds });
+      if (
+        mapped instanceof FlotillaError &&
+        (mapped.code === 'CIRCUIT_OPEN' || mapped.code === 'BULKHEAD_FULL')
+      ) {
+        trace.getActiveSpan()?.addEvent(mapped.code === 'CIRCUIT_OPEN' ? 'breaker open' : 'bulkhead full');
+      }
+      throw mapped;
     }
   }
 
   async function request<T>(method: string, path: string, call: CallOptions<T> & { body?: unknown } = {}) {
+    if (!tracing) return measured<T>(method, path, call);
+    return tracing.withSpan(
+      `call ${target} ${method.toUpperCase()}`,
+      {
+        attributes: { 'peer.service': target, 'http.request.method': method.toUpperCase(), 'url.path': path },
+      },
+      () => measured<T>(method, path, call),
+    );
+  }
+
+  async function measured<T>(method: string, path: string, call: CallOptions<T> & { body?: unknown }) {
     const started = performance.now();
     let outcome = 'success';
     try {

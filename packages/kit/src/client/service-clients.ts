@@ -1,6 +1,6 @@
 import type { LoadBalancer } from '../discovery/index.js';
 import type { ResilienceSettings } from '../resilience/index.js';
-import type { Logger } from '../telemetry/index.js';
+import type { Logger, Tracing } from '../telemetry/index.js';
 import type { ClientMetrics } from './client-metrics.js';
 import { type BreakerSnapshot, createServiceClient, type ServiceClient } from './create-service-client.js';
 
@@ -8,6 +8,7 @@ export interface ServiceClientsOptions {
   readonly balancer: LoadBalancer;
   readonly logger?: Logger;
   readonly metrics?: ClientMetrics;
+  readonly tracing?: Tracing;
   /** Per-target settings (from config); unset ones take the defaults. */
   readonly settingsFor?: (target: string) => Partial<ResilienceSettings>;
 }
@@ -31,6 +32,7 @@ export function createServiceClients(options: ServiceClientsOptions): ServiceCli
           settings: options.settingsFor?.(target) ?? {},
           ...(options.logger ? { logger: options.logger } : {}),
           ...(options.metrics ? { metrics: options.metrics } : {}),
+          ...(options.tracing ? { tracing: options.tracing } : {}),
         });
         clients.set(target, client);
       }

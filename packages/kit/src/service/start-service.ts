@@ -126,6 +126,7 @@ async function assemble<S extends ConfigSchema>(
     balancer,
     logger,
     metrics: clientMetrics(metrics.registry),
+    tracing: telemetry,
     settingsFor: (target) => clientSettingsFromConfig(config as Record<string, unknown>, target),
   });
   lifecycle.onShutdown('pools', () => clients.close());
