@@ -79,8 +79,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   }, 500);
   reapWatch.unref();
 
-  await app.listen({ host: options.host, port: options.port });
   runner.start();
+  if (snapshot) {
+    // Answer nothing until the restored HTTP checks have run once: reporting every instance
+    // critical in the meantime would empty every watcher's list and stop all routing.
+    await runner.settled();
+  }
+  await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;

@@ -36,6 +36,11 @@ export class CheckRunner {
     this.tick();
   }
 
+  /** Resolves when every check running now has finished (each is bounded by its Timeout). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#stopping.abort();
