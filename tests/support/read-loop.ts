@@ -2,8 +2,8 @@ import type { LoadBalancer } from '@flotilla/kit/discovery';
 
 export interface ReadRecord {
   readonly at: number;
-  /** Every instance tried, in order. */
-  readonly attempts: readonly string[];
+  /** Every instance tried, in order, with the time the attempt was sent. */
+  readonly attempts: readonly { readonly id: string; readonly at: number }[];
   readonly ok: boolean;
 }
 
@@ -16,12 +16,12 @@ export function readLoop(balancer: LoadBalancer, service: string, path: string, 
   const records: ReadRecord[] = [];
   let running = true;
   async function one(): Promise<void> {
-    const attempts: string[] = [];
+    const attempts: { id: string; at: number }[] = [];
     const tried = new Set<string>();
     for (let attempt = 0; attempt < 3; attempt++) {
       const instance = await balancer.pick(service, tried);
       if (!instance) break;
-      attempts.push(instance.id);
+      attempts.push({ id: instance.id, at: Date.now() });
       tried.add(instance.id);
       const call = balancer.track(instance);
       try {
