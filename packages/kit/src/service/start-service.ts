@@ -2,13 +2,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } from '../config/index.js';
 import { type Database, migrate, openDatabase } from '../db/index.js';
-import {
-  createRegistry,
-  discoveryBalancer,
-  keepRegistered,
-  type LoadBalancer,
-  noInstances,
-} from '../discovery/index.js';
+import type { LoadBalancer } from '../discovery/index.js';
+import { noInstances } from '../discovery/no-instances.js';
 import { HealthMonitor } from '../health/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
 import { createLogger, createMetrics, type Logger } from '../telemetry/index.js';
@@ -18,7 +13,6 @@ import type { ServiceConfig, ServiceContext, ServiceDefinition } from './define-
 import { registerHealthRoutes } from './health-routes.js';
 import { Lifecycle } from './lifecycle.js';
 import { registerMetricsRoute } from './metrics-route.js';
-import { serviceRegistration } from './service-registration.js';
 
 type BaseConfig = ConfigValues<typeof baseConfigSchema>;
 
@@ -101,20 +95,12 @@ async function assemble<S extends ConfigSchema>(
     ...(definition.description ? { description: definition.description } : {}),
   });
   const registry = base.REGISTRY_URL
-    ? createRegistry(base.REGISTRY_URL, { token: base.REGISTRY_TOKEN })
+    ? (await import('./connect-registry.js')).connectRegistry(base.REGISTRY_URL, definition, base, {
+        logger,
+        lifecycle,
+        ownBalancer: options.balancer !== undefined,
+      })
     : undefined;
-  if (registry) lifecycle.onShutdown('pools', () => registry.close());
-  // Watchers stop last among the pools: draining requests may still call other services.
-  const discovered =
-    registry && !options.balancer
-      ? discoveryBalancer({
-          registry,
-          strategy: base.DISCOVERY_BALANCER,
-          ejectMs: base.DISCOVERY_EJECT_TIME,
-          logger,
-        })
-      : undefined;
-  if (discovered) lifecycle.onShutdown('pools', () => discovered.close());
   const context: ServiceContext<S> = {
     name: definition.name,
     config,
@@ -122,7 +108,7 @@ async function assemble<S extends ConfigSchema>(
     logger,
     metrics,
     health,
-    balancer: options.balancer ?? discovered ?? noInstances,
+    balancer: options.balancer ?? registry?.balancer ?? noInstances,
     onShutdown: (stage, task) => lifecycle.onShutdown(stage, task),
   };
   registerHealthRoutes(app, health);
@@ -136,13 +122,7 @@ async function assemble<S extends ConfigSchema>(
   const url = `http://${base.HOST.includes(':') ? `[${base.HOST}]` : base.HOST}:${port}`;
   health.markStarted();
   logger.info({ url, version: definition.version }, `${definition.name} listening`);
-  if (registry) {
-    const registration = await keepRegistered(registry, serviceRegistration(definition, base, port), {
-      syncIntervalMs: base.REGISTRY_SYNC_INTERVAL,
-      logger,
-    });
-    lifecycle.onShutdown('deregister', () => registration.stop());
-  }
+  await registry?.register(port);
 
   const stop = async () => {
     health.markShuttingDown();
