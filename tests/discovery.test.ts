@@ -127,7 +127,7 @@ describe('discovery across processes', () => {
         `after the kill; registry marked it critical after ${criticalAfterMs} ms ` +
         `(check interval ${CHECK_INTERVAL_MS} ms + timeout ${CHECK_TIMEOUT_MS} ms)`,
     );
-    expect(after.length).toBeGreaterThan(50);
+    expect(after.length).toBeGreaterThan(30);
     expect(failed).toBe(0);
     // Behaviour, not speed: nothing is sent to it once the registry has reported it critical (a
     // generous margin covers the watcher's delivery on a loaded machine).
@@ -162,7 +162,7 @@ describe('discovery across processes', () => {
       `[figures] registry killed for ${restartedAt - downAt} ms: ${duringOutage.length} reads served from the ` +
         `cache during the outage, ${failed} failed in all; instances passing again ${reappearedAfterMs} ms after restart`,
     );
-    expect(duringOutage.length).toBeGreaterThan(20);
+    expect(duringOutage.length).toBeGreaterThan(10);
     expect(failed).toBe(0);
     expect(back.map((entry) => entry.Service.ID).sort()).toEqual(before);
   });

@@ -12,7 +12,7 @@ export interface ReadRecord {
  * connection error (refused or reset before an answer) one more try on another instance. A
  * minimal stand-in for the service client, enough to measure what discovery alone gives.
  */
-export function readLoop(balancer: LoadBalancer, service: string, path: string, concurrency = 4) {
+export function readLoop(balancer: LoadBalancer, service: string, path: string, concurrency = 2) {
   const records: ReadRecord[] = [];
   let running = true;
   async function one(): Promise<void> {
@@ -41,7 +41,7 @@ export function readLoop(balancer: LoadBalancer, service: string, path: string, 
   const workers = Array.from({ length: concurrency }, async () => {
     while (running) {
       await one();
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   });
   return {
