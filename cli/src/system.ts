@@ -26,6 +26,15 @@ export interface ProcessSpec {
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+// Every process of the reference system finds the others, and sends its spans, through the
+// control plane: the embedded stand-in for Consul and an OTLP collector.
+const CONTROL_PLANE = 'http://127.0.0.1:8500';
+const joinControlPlane = {
+  REGISTRY_URL: CONTROL_PLANE,
+  OTEL_EXPORTER_OTLP_ENDPOINT: CONTROL_PLANE,
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+};
+
 const reference: readonly ProcessSpec[] = [
   {
     name: 'control-plane',
@@ -40,18 +49,19 @@ const reference: readonly ProcessSpec[] = [
     entry: `${root}gateway/src/main.ts`,
     role: 'gateway',
     instances: 1,
-    environment: { PORT: '8080', ROUTES_FILE: `${root}gateway/routes.json` },
+    environment: { ...joinControlPlane, PORT: '8080', ROUTES_FILE: `${root}gateway/routes.json` },
     urls: { gateway: 'http://127.0.0.1:8080' },
     readyUrl: 'http://127.0.0.1:8080/health/ready',
   },
-  { name: 'users', entry: `${root}services/users/src/main.ts`, role: 'service', instances: 1 },
-  { name: 'orders', entry: `${root}services/orders/src/main.ts`, role: 'service', instances: 1 },
-  {
-    name: 'notifications',
-    entry: `${root}services/notifications/src/main.ts`,
-    role: 'service',
-    instances: 1,
-  },
+  ...['users', 'orders', 'notifications'].map(
+    (name): ProcessSpec => ({
+      name,
+      entry: `${root}services/${name}/src/main.ts`,
+      role: 'service',
+      instances: 1,
+      environment: joinControlPlane,
+    }),
+  ),
 ];
 
 /** The reference system: every part of it that exists in this checkout. */

@@ -7,6 +7,16 @@ export const gatewayConfigSchema = {
   LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { default: 'info' }),
   LOG_PRETTY: env.boolean({ default: false }),
   ROUTES_FILE: env.string({ optional: true, describe: 'path of the JSON routes file' }),
+  REGISTRY_URL: env.url({
+    protocols: ['http:', 'https:', 'dns:', 'dns+srv:'],
+    optional: true,
+    describe: 'where upstream instances (and, with Consul, route-prefix metadata) are found',
+  }),
+  REGISTRY_TOKEN: env.secret({ optional: true, describe: 'Consul ACL token' }),
+  REGISTRY_ROUTES_REFRESH: env.duration({
+    default: 2_000,
+    describe: 'how often registry routes are re-read',
+  }),
   UPSTREAMS: env.list({
     default: [],
     describe: 'static instances as service=http://host:port, when no registry is configured',

@@ -1,10 +1,11 @@
 import { ConfigError, loadConfig, withDotEnv } from '@flotilla/kit/config';
-import { noInstances } from '@flotilla/kit/discovery';
+import { createRegistry, discoveryBalancer, noInstances } from '@flotilla/kit/discovery';
 import { HealthMonitor } from '@flotilla/kit/health';
 import { createLogger, createMetrics } from '@flotilla/kit/telemetry';
 import { staticBalancer } from '@flotilla/kit/testing';
 import { gatewayConfigSchema } from './gateway-config.js';
 import { gatewayFromConfig } from './gateway-from-config.js';
+import { registryRouteSource } from './routes/registry-route-source.js';
 
 // Exit code for a bad configuration (sysexits' EX_CONFIG), as services use.
 const EXIT_CONFIG = 78;
@@ -23,27 +24,46 @@ try {
 }
 const config = loaded.values;
 
-// Static instances (`UPSTREAMS=users=http://127.0.0.1:3001,…`) until a registry balancer is wired in.
-const upstreams: Record<string, string[]> = {};
-for (const entry of config.UPSTREAMS) {
-  const [service, url] = entry.split('=', 2);
-  if (!service || !url || !URL.canParse(url)) fail(`UPSTREAMS: "${entry}" is not service=http://host:port`);
-  upstreams[service] = [...(upstreams[service] ?? []), url];
-}
-const balancer = config.UPSTREAMS.length > 0 ? staticBalancer(upstreams) : noInstances;
-
 const logger = createLogger({
   name: 'gateway',
   level: config.LOG_LEVEL,
   pretty: config.LOG_PRETTY,
   secrets: loaded.secrets,
 });
+
+// Upstreams come from the registry; `UPSTREAMS=users=http://127.0.0.1:3001,…` fixes them instead
+// (a gateway in front of services that do not register).
+const upstreams: Record<string, string[]> = {};
+for (const entry of config.UPSTREAMS) {
+  const [service, url] = entry.split('=', 2);
+  if (!service || !url || !URL.canParse(url)) fail(`UPSTREAMS: "${entry}" is not service=http://host:port`);
+  upstreams[service] = [...(upstreams[service] ?? []), url];
+}
+const registry = config.REGISTRY_URL
+  ? createRegistry(config.REGISTRY_URL, { token: config.REGISTRY_TOKEN })
+  : undefined;
+const balancer =
+  config.UPSTREAMS.length > 0
+    ? staticBalancer(upstreams)
+    : registry
+      ? discoveryBalancer({ registry, logger })
+      : noInstances;
+const extraRoutes = registry
+  ? (defaults: Parameters<typeof registryRouteSource>[0]['defaults']) =>
+      registryRouteSource({ registry, defaults, refreshMs: config.REGISTRY_ROUTES_REFRESH, logger })
+  : undefined;
 const metrics = createMetrics({ service: 'gateway' });
 const health = new HealthMonitor({ checkTimeoutMs: config.HEALTH_CHECK_TIMEOUT });
 
 let gateway: ReturnType<typeof gatewayFromConfig>;
 try {
-  gateway = gatewayFromConfig(config, { balancer, logger, metrics, health });
+  gateway = gatewayFromConfig(config, {
+    balancer,
+    logger,
+    metrics,
+    health,
+    ...(extraRoutes ? { extraRoutes } : {}),
+  });
 } catch (error) {
   fail((error as Error).message);
 }

@@ -38,10 +38,11 @@ export async function spawnService(
 ): Promise<SpawnedService> {
   const spawned = spawnEntry(entry, environment);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no listening line within ${timeoutMs} ms: ${spawned.stderr.join('')}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // A process that never said it listens would otherwise outlive the test.
+      spawned.child.kill('SIGKILL');
+      reject(new Error(`no listening line within ${timeoutMs} ms: ${spawned.stderr.join('')}`));
+    }, timeoutMs);
     const onData = () => {
       const match = /"url":"(http:\/\/[^"]+)"/.exec(spawned.stdout.join(''));
       if (match?.[1]) {

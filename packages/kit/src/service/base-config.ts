@@ -18,4 +18,33 @@ export const baseConfigSchema = {
   SHUTDOWN_DELAY: env.duration({ default: 0, describe: 'wait after readiness fails, before draining' }),
   SHUTDOWN_TIMEOUT: env.duration({ default: 10_000, describe: 'longest wait for in-flight requests' }),
   ...telemetryConfigSchema,
+  REGISTRY_URL: env.url({
+    protocols: ['http:', 'https:', 'dns:', 'dns+srv:'],
+    optional: true,
+    describe: 'registry: http(s):// Consul API (control plane or agent), dns:// or dns+srv:// Kubernetes DNS',
+  }),
+  REGISTRY_TOKEN: env.secret({ optional: true, describe: 'Consul ACL token (X-Consul-Token)' }),
+  ADVERTISE_ADDRESS: env.string({
+    optional: true,
+    describe: 'address others reach this instance at; HOST if unset',
+  }),
+  SERVICE_TAGS: env.list({ default: [], describe: 'tags of this instance in the registry' }),
+  REGISTRY_CHECK_INTERVAL: env.duration({
+    default: 2_000,
+    describe: 'how often the registry checks /health/ready',
+  }),
+  REGISTRY_CHECK_TIMEOUT: env.duration({ default: 1_000 }),
+  REGISTRY_DEREGISTER_AFTER: env.duration({
+    default: 60_000,
+    describe: 'registry drops an instance critical this long',
+  }),
+  REGISTRY_SYNC_INTERVAL: env.duration({
+    default: 15_000,
+    describe: 'how often the registration is verified (anti-entropy)',
+  }),
+  DISCOVERY_BALANCER: env.oneOf(['least-request', 'round-robin'], { default: 'least-request' }),
+  DISCOVERY_EJECT_TIME: env.duration({
+    default: 10_000,
+    describe: 'how long an instance that refused a connection is skipped',
+  }),
 };

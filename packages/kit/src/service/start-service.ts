@@ -9,7 +9,8 @@ import {
 } from '../client/index.js';
 import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } from '../config/index.js';
 import { type Database, migrate, openDatabase, traceDatabase } from '../db/index.js';
-import { type LoadBalancer, noInstances } from '../discovery/index.js';
+import type { LoadBalancer } from '../discovery/index.js';
+import { noInstances } from '../discovery/no-instances.js';
 import { HealthMonitor } from '../health/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
 import {
@@ -121,7 +122,14 @@ async function assemble<S extends ConfigSchema>(
     untracedRoutes: ['/health/live', '/health/ready', '/health/started', '/metrics', '/openapi.json'],
     ...(definition.description ? { description: definition.description } : {}),
   });
-  const balancer = options.balancer ?? noInstances;
+  const registry = base.REGISTRY_URL
+    ? (await import('./connect-registry.js')).connectRegistry(base.REGISTRY_URL, definition, base, {
+        logger,
+        lifecycle,
+        ownBalancer: options.balancer !== undefined,
+      })
+    : undefined;
+  const balancer = options.balancer ?? registry?.balancer ?? noInstances;
   const clients = createServiceClients({
     balancer,
     logger,
@@ -154,6 +162,7 @@ async function assemble<S extends ConfigSchema>(
   const url = `http://${base.HOST.includes(':') ? `[${base.HOST}]` : base.HOST}:${port}`;
   health.markStarted();
   logger.info({ url, version: definition.version }, `${definition.name} listening`);
+  await registry?.register(port);
 
   const stop = async () => {
     health.markShuttingDown();

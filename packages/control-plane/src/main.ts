@@ -1,0 +1,66 @@
+import { ConfigError, env, loadConfig, withDotEnv } from '@flotilla/kit/config';
+import { createLogger } from '@flotilla/kit/telemetry';
+import { startControlPlane } from './start-control-plane.js';
+
+const schema = {
+  HOST: env.string({ default: '127.0.0.1', describe: 'interface to listen on' }),
+  PORT: env.port({ default: 8500, describe: 'port of the Consul-compatible API (Consul uses 8500)' }),
+  LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { default: 'info' }),
+  LOG_PRETTY: env.boolean({ default: false }),
+  REGISTRY_SNAPSHOT_PATH: env.string({
+    default: '.flotilla/control-plane/registry.json',
+    describe: 'file the registrations are saved to, to survive a restart',
+  }),
+  CHECK_TICK: env.duration({ default: 100, describe: 'how often due checks are looked at' }),
+  EVENTS_URL: env.url({
+    optional: true,
+    secret: true,
+    describe: "the system's events transport, for the dashboard",
+  }),
+};
+
+let config: ReturnType<typeof loadConfig<typeof schema>>['values'];
+try {
+  config = loadConfig(schema, withDotEnv(process.env, process.cwd()), { subject: 'control-plane' }).values;
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(78);
+}
+const logger = createLogger({ name: 'control-plane', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+let controlPlane: Awaited<ReturnType<typeof startControlPlane>>;
+try {
+  controlPlane = await startControlPlane({
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+    snapshotPath: config.REGISTRY_SNAPSHOT_PATH,
+    checkTickMs: config.CHECK_TICK,
+    transport: transportOf(config.EVENTS_URL),
+  });
+} catch (error) {
+  process.stderr.write(`control-plane failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+/** The dashboard shows the transport's kind and host, never its credentials. */
+function transportOf(eventsUrl: string | undefined) {
+  if (!eventsUrl) return { kind: 'embedded' };
+  const url = new URL(eventsUrl);
+  return { kind: url.protocol === 'nats:' ? 'nats' : 'rabbitmq', endpoint: `${url.hostname}:${url.port}` };
+}
+
+let signalled = false;
+const onSignal = (signal: NodeJS.Signals) => {
+  if (signalled) process.exit(1);
+  signalled = true;
+  logger.info({ signal }, 'shutting down');
+  controlPlane.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', onSignal);
+process.on('SIGINT', onSignal);

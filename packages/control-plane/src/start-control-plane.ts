@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { createHttpServer, type HttpServer } from '@flotilla/kit/http';
+import type { Logger } from '@flotilla/kit/telemetry';
+import { consulRoutes } from './consul-api/consul-routes.js';
+import { consulServices, registerDashboard, type TransportView } from './dashboard/index.js';
+import { CheckRunner } from './registry/check-runner.js';
+import { ServiceCatalog } from './registry/service-catalog.js';
+import { loadSnapshot, SnapshotWriter } from './registry/snapshot-file.js';
+import { registerTraceRoutes, TraceStore } from './traces/index.js';
+
+export interface ControlPlaneOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** Where registrations are saved to survive a restart; none when undefined. */
+  readonly snapshotPath?: string;
+  readonly datacenter?: string;
+  readonly nodeName?: string;
+  /** How often checks, TTLs and reaping are looked at (ms). */
+  readonly checkTickMs?: number;
+  /** The events transport the system uses, shown in the dashboard's topology. */
+  readonly transport?: TransportView;
+}
+
+export interface RunningControlPlane {
+  readonly url: string;
+  readonly port: number;
+  readonly app: HttpServer;
+  readonly catalog: ServiceCatalog;
+  /** Stops checking, answers pending blocking queries, writes the last snapshot, closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The control plane: the Consul-compatible registry under `/v1`, the OTLP/HTTP trace receiver
+ * (`POST /v1/traces`) with its trace API (`/api/traces`), and the dashboard (`/ui`, `/api/overview`).
+ */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<RunningControlPlane> {
+  const { logger } = options;
+  const catalog = new ServiceCatalog();
+  const snapshot = options.snapshotPath ? await loadSnapshot(options.snapshotPath, logger) : undefined;
+  if (snapshot) {
+    catalog.restore(snapshot);
+    logger.info(
+      { services: snapshot.services.length, path: options.snapshotPath },
+      'registrations restored; every check is critical until it runs again',
+    );
+  }
+  const writer = options.snapshotPath ? new SnapshotWriter(options.snapshotPath, logger) : undefined;
+  const persist = () => writer?.request(() => catalog.snapshot());
+  // Reaping deregisters services too: persist on any registration change, not only API calls.
+  let lastPersistedIndex = catalog.catalogIndex;
+  const runner = new CheckRunner({
+    catalog,
+    logger,
+    ...(options.checkTickMs ? { tickMs: options.checkTickMs } : {}),
+  });
+
+  const app = await createHttpServer({ name: 'control-plane', version: '0.1.0', logger });
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'pass' }));
+  app.get('/health/ready', { schema: { hide: true } }, async () => ({ status: 'pass' }));
+  const node = {
+    id: randomUUID(),
+    name: options.nodeName ?? 'flotilla',
+    address: '127.0.0.1',
+    datacenter: options.datacenter ?? 'dc1',
+  };
+  await app.register(
+    async (scope) =>
+      consulRoutes(scope, {
+        catalog,
+        node,
+        onRegistrationChange: () => {
+          lastPersistedIndex = catalog.catalogIndex;
+          persist();
+        },
+      }),
+    // Blocking queries and checks make this API chatty; its access lines are debug-level noise.
+    { prefix: '/v1', logLevel: 'warn' },
+  );
+  await registerTraceRoutes(app, new TraceStore());
+  // The dashboard reads the registry through its own Consul API, like any other client would.
+  let selfUrl = '';
+  registerDashboard(app, {
+    listServices: () => consulServices(selfUrl)(),
+    ...(options.transport ? { transport: () => options.transport } : {}),
+  });
+  const reapWatch = setInterval(() => {
+    if (catalog.catalogIndex !== lastPersistedIndex) {
+      lastPersistedIndex = catalog.catalogIndex;
+      persist();
+    }
+  }, 500);
+  reapWatch.unref();
+
+  runner.start();
+  if (snapshot) {
+    // Answer nothing until the restored HTTP checks have run once: reporting every instance
+    // critical in the meantime would empty every watcher's list and stop all routing.
+    await runner.settled();
+  }
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  selfUrl = url;
+  logger.info({ url, dashboard: `${url}/ui` }, 'control plane listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    clearInterval(reapWatch);
+    await runner.stop();
+    catalog.close();
+    persist();
+    await writer?.flush();
+    await app.close();
+  };
+  return { url, port, app, catalog, stop: () => (stopping ??= stop()) };
+}
