@@ -1,6 +1,7 @@
 import type { ConfigSchema, ConfigValues } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { LoadBalancer } from '../discovery/index.js';
+import type { ServiceEvents, Subscription } from '../events/index.js';
 import type { HealthMonitor } from '../health/index.js';
 import type { HttpServer } from '../http/index.js';
 import type { Logger, ServiceMetrics } from '../telemetry/index.js';
@@ -18,6 +19,8 @@ export interface ServiceContext<S extends ConfigSchema = ConfigSchema> {
   readonly health: HealthMonitor;
   /** Finds instances of other services (through the registry when one is configured). */
   readonly balancer: LoadBalancer;
+  /** Publish in a `db.transaction` with its `tx`; subscribe before the service starts consuming. */
+  readonly events: Pick<ServiceEvents, 'publish' | 'subscribe'>;
   /** Registers work to do when the process stops, in the stage it belongs to. */
   onShutdown(stage: ShutdownStage, task: () => Promise<void>): void;
 }
@@ -33,6 +36,8 @@ export interface ServiceDefinition<S extends ConfigSchema = ConfigSchema> {
   readonly config?: S;
   /** Directory of ordered `*.sql` files, applied at start. */
   readonly migrations?: URL;
+  /** Event subscriptions (see `subscription()` in the kit's events); `context.events.subscribe` adds more. */
+  readonly subscriptions?: readonly Subscription[];
   readonly routes: (app: HttpServer, context: ServiceContext<S>) => void | Promise<void>;
 }
 

@@ -3,6 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } from '../config/index.js';
 import { type Database, migrate, openDatabase } from '../db/index.js';
 import { type LoadBalancer, noInstances } from '../discovery/index.js';
+import {
+  createEventsMetrics,
+  noSubscribers,
+  openTransport,
+  registerEventRoutes,
+  runEventMigrations,
+  ServiceEvents,
+  type ServiceEventsOptions,
+  type SubscriberDirectory,
+} from '../events/index.js';
 import { HealthMonitor } from '../health/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
 import { createLogger, createMetrics, type Logger } from '../telemetry/index.js';
@@ -21,6 +31,10 @@ export interface StartServiceOptions {
   readonly database?: Database;
   /** How this service finds others; tests pass a fixed one. Without it and without a registry: none. */
   readonly balancer?: LoadBalancer;
+  /** Who subscribes to which events, for the embedded transport; without it nobody does. */
+  readonly subscriberDirectory?: SubscriberDirectory;
+  /** Relay and consumer tuning (tests use short intervals). */
+  readonly events?: Pick<ServiceEventsOptions, 'relay' | 'consumer'>;
   /** Where log lines go; stdout by default. */
   readonly logDestination?: NodeJS.WritableStream;
 }
@@ -77,6 +91,8 @@ async function assemble<S extends ConfigSchema>(
   const db = options.database ?? (await openOwnDatabase(definition.name, base, logger));
   if (!options.database) lifecycle.onShutdown('pools', () => db.close());
   health.addCheck('database', () => db.ping());
+  const eventMigrations = await runEventMigrations(db);
+  if (eventMigrations.applied.length > 0) logger.info(eventMigrations, 'event migrations applied');
   if (definition.migrations) {
     const { applied } = await migrate(db, {
       directory: fileURLToPath(definition.migrations),
@@ -93,6 +109,22 @@ async function assemble<S extends ConfigSchema>(
     bodyLimitBytes: base.BODY_LIMIT,
     ...(definition.description ? { description: definition.description } : {}),
   });
+  const transport = await openTransport({
+    url: base.EVENTS_URL,
+    db,
+    directory: options.subscriberDirectory ?? noSubscribers,
+    onError: (error) => logger.warn({ err: error }, 'event transport error'),
+  });
+  lifecycle.onShutdown('relay', () => transport.close());
+  const events = new ServiceEvents({
+    service: definition.name,
+    db,
+    transport,
+    logger,
+    metrics: createEventsMetrics(metrics.registry),
+    ...options.events,
+  });
+  for (const entry of definition.subscriptions ?? []) events.dispatcher.add(entry);
   const context: ServiceContext<S> = {
     name: definition.name,
     config,
@@ -101,10 +133,12 @@ async function assemble<S extends ConfigSchema>(
     metrics,
     health,
     balancer: options.balancer ?? noInstances,
+    events,
     onShutdown: (stage, task) => lifecycle.onShutdown(stage, task),
   };
   registerHealthRoutes(app, health);
   registerMetricsRoute(app, metrics);
+  registerEventRoutes(app, definition.name, events);
   await definition.routes(app, context);
 
   lifecycle.onShutdown('http', () => drain(app, base.SHUTDOWN_TIMEOUT, logger));
@@ -112,6 +146,11 @@ async function assemble<S extends ConfigSchema>(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : base.PORT;
   const url = `http://${base.HOST.includes(':') ? `[${base.HOST}]` : base.HOST}:${port}`;
+  // After listening: the embedded transport delivers to this server, and the relay may publish.
+  await events.startConsumers();
+  lifecycle.onShutdown('consumers', () => events.stopConsumers());
+  await events.relay.start();
+  lifecycle.onShutdown('relay', () => events.relay.stop());
   health.markStarted();
   logger.info({ url, version: definition.version }, `${definition.name} listening`);
 
