@@ -137,12 +137,14 @@ export class NatsTransport implements EventTransport {
         ack_wait: (this.#options.ackWaitMs ?? 30_000) * 1_000_000,
         max_deliver: this.#options.maxDeliver ?? 50,
         max_ack_pending: binding.prefetch,
-        filter_subjects: filters,
+        // One filter works on every JetStream server; several need 2.10 (filter_subjects), so
+        // with several the consumer takes all the publisher's events and skips the unwanted ones.
+        filter_subject: filters.length === 1 ? filters[0]! : `${this.#options.prefix}.${publisher}.>`,
       };
       try {
         await this.#jsm.consumers.info(stream, binding.service);
         await this.#jsm.consumers.update(stream, binding.service, {
-          filter_subjects: filters,
+          filter_subject: config.filter_subject,
           max_ack_pending: binding.prefetch,
           ack_wait: config.ack_wait,
           max_deliver: config.max_deliver,
