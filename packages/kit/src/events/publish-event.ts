@@ -44,11 +44,16 @@ export async function publishEvent<D extends EventDefinition>(
     options.key ?? null,
     JSON.stringify(event),
   ]);
-  // Delivered at commit only, so the relay never wakes for a row it cannot see yet.
-  await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+  // Delivered at commit only, so the relay never wakes for a row it cannot see yet; once per
+  // transaction is enough (PostgreSQL folds identical notifications anyway, after a round trip).
+  if (!notified.has(tx)) {
+    notified.add(tx);
+    await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+  }
   return event;
 }
 
+const notified = new WeakSet<Queryable>();
 const checkers = new WeakMap<EventDefinition, ReturnType<typeof TypeCompiler.Compile>>();
 
 export function compiled(definition: EventDefinition) {
