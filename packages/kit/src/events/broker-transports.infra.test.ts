@@ -271,6 +271,28 @@ describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
     await expect.poll(() => outbox(context.publisherDb), { timeout: 30_000 }).toEqual({ sent: 10_000 });
   });
 
+  it('keeps per-key order with one consumer instance and no failures (measured)', {
+    timeout: 60_000,
+  }, async () => {
+    const url = kind === 'amqp' ? AMQP_URL : NATS_URL;
+    const context = await setup(kind, url);
+    await context.consumerDb.query('ALTER TABLE effects ADD COLUMN at bigserial');
+    await consumeHere(url, context);
+    await context.relay.start();
+    await publish(context.publisherDb, 0, 1_000);
+    await expect
+      .poll(() => tally(context.consumerDb), { timeout: 30_000 })
+      .toEqual({ total: 1_000, distinct: 1_000 });
+    // Events of a key were published in increasing n; count commits that came before a smaller n.
+    const { rows } = await context.consumerDb.query<{ inversions: string }>(
+      `SELECT count(*) AS inversions FROM (
+         SELECT n, lag(n) OVER (PARTITION BY n % 16 ORDER BY at) AS previous FROM effects) ordered
+       WHERE previous > n`,
+    );
+    console.info(`${kind}: 1,000 events over 16 keys, per-key inversions ${rows[0]!.inversions}`);
+    expect(rows[0]!.inversions).toBe('0');
+  });
+
   it('dead-letters a poison event after exactly N attempts; the others are processed', {
     timeout: 60_000,
   }, async () => {
