@@ -309,7 +309,9 @@ describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
       .poll(() => tally(context.consumerDb), { timeout: 30_000 })
       .toEqual({ total: 9, distinct: 9 });
     await expect
-      .poll(async () => (await context.consumerDb.query('SELECT 1 FROM flotilla_dead_letters')).rowCount)
+      .poll(async () => (await context.consumerDb.query('SELECT 1 FROM flotilla_dead_letters')).rowCount, {
+        timeout: 20_000,
+      })
       .toBe(1);
     const { rows } = await context.consumerDb.query<{ error: string; attempts: number; headers: object }>(
       'SELECT error, attempts, headers FROM flotilla_dead_letters',

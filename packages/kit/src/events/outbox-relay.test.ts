@@ -118,7 +118,9 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     });
     const dying = new OutboxRelay({ db: publisherDb, transport: deliverTo(true), logger, leaseMs: 60_000 });
     void dying.runOnce();
-    await expect.poll(() => consumerDb.query('SELECT 1 FROM effects').then((r) => r.rowCount)).toBe(20);
+    await expect
+      .poll(() => consumerDb.query('SELECT 1 FROM effects').then((r) => r.rowCount), { timeout: 20_000 })
+      .toBe(20);
     const survivor = new OutboxRelay({
       db: publisherDb,
       transport: deliverTo(false),
@@ -195,7 +197,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     cleanups.push(() => relay.stop());
     await db.transaction((tx) => publishEvent(tx, Tick, { n: 7 }));
     await expect.poll(() => sent, { timeout: 5_000 }).toEqual([7]);
-    await expect.poll(() => statuses(db)).toEqual({ 7: 'sent' });
+    await expect.poll(() => statuses(db), { timeout: 20_000 }).toEqual({ 7: 'sent' });
     await new Promise((resolve) => setTimeout(resolve, 20));
     await relay.runOnce();
     expect(await statuses(db)).toEqual({});

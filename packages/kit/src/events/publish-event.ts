@@ -3,6 +3,7 @@ import { newId, type Queryable } from '../db/index.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventData, EventDefinition } from './event-definition.js';
 import { schemaErrors } from './schema-errors.js';
+import { registerSchemaFormats } from './schema-formats.js';
 
 /** The channel the outbox announces new rows on; the relay listens to it. */
 export const OUTBOX_CHANNEL = 'flotilla_outbox';
@@ -59,6 +60,7 @@ const checkers = new WeakMap<EventDefinition, ReturnType<typeof TypeCompiler.Com
 export function compiled(definition: EventDefinition) {
   let checker = checkers.get(definition);
   if (!checker) {
+    registerSchemaFormats();
     checker = TypeCompiler.Compile(definition.schema);
     checkers.set(definition, checker);
   }

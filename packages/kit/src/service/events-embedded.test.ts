@@ -93,7 +93,7 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     await expect.poll(() => ledgerRows(ledgerDb).then((rows) => rows.length), { timeout: 60_000 }).toBe(300);
     const rows = await ledgerRows(ledgerDb);
     expect(rows.map((row) => row.n)).toEqual(numbers);
-    await expect.poll(() => outboxStatus(shopDb)).toEqual({ sent: 300 });
+    await expect.poll(() => outboxStatus(shopDb), { timeout: 20_000 }).toEqual({ sent: 300 });
     // Per key, the ledger's insertion order (its physical order here) follows publish order.
     const { rows: physical } = await ledgerDb.query<{ n: number; key: string }>('SELECT n, key FROM ledger');
     for (let k = 0; k < 7; k++) {
@@ -109,7 +109,7 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     const url = () => consumer.url;
     const publisher = await start(shop, shopDb, url, 1_000);
     await publishItems(publisher, [1, 2, 3]);
-    await expect.poll(() => ledgerRows(ledgerDb).then((rows) => rows.length)).toBe(3);
+    await expect.poll(() => ledgerRows(ledgerDb).then((rows) => rows.length), { timeout: 20_000 }).toBe(3);
     await consumer.stop();
     // Known to the directory but unreachable: not marked sent.
     await publisher.context.db.transaction(async (tx) => {
@@ -119,7 +119,7 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     expect((await outboxStatus(shopDb)).sent).toBe(3);
     consumer = await start(ledger(), ledgerDb);
     await expect
-      .poll(() => ledgerRows(ledgerDb).then((rows) => rows.map((row) => row.n)))
+      .poll(() => ledgerRows(ledgerDb).then((rows) => rows.map((row) => row.n)), { timeout: 20_000 })
       .toEqual([1, 2, 3, 4, 5, 6]);
   });
 
@@ -130,7 +130,7 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     const publisher = await start(shop, shopDb, () => consumer.url);
     await publisher.context.db.transaction((tx) => publisher.context.events.publish(tx, ItemIgnored, {}));
     await publishItems(publisher, [1]);
-    await expect.poll(() => ledgerRows(ledgerDb).then((rows) => rows.length)).toBe(1);
+    await expect.poll(() => ledgerRows(ledgerDb).then((rows) => rows.length), { timeout: 20_000 }).toBe(1);
     await expect.poll(() => outboxStatus(shopDb), { timeout: 10_000 }).toEqual({ sent: 1, parked: 1 });
     const { rows } = await shopDb.query<{ last_error: string; attempts: number }>(
       "SELECT last_error, attempts FROM flotilla_outbox WHERE status = 'parked'",
@@ -149,14 +149,16 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     const consumer = await start(ledger({ poisoned: (n) => poisoned && n === 2, calls }), ledgerDb);
     const publisher = await start(shop, shopDb, () => consumer.url);
     await publishItems(publisher, [1, 2, 3]);
-    await expect.poll(() => ledgerRows(ledgerDb).then((rows) => rows.map((row) => row.n))).toEqual([1, 3]);
+    await expect
+      .poll(() => ledgerRows(ledgerDb).then((rows) => rows.map((row) => row.n)), { timeout: 20_000 })
+      .toEqual([1, 3]);
     expect(calls.get(2)).toBe(3);
     const list = await deadLetters(consumer.url);
     expect(list.deadLetters).toHaveLength(1);
     const letter = list.deadLetters[0]!;
     expect(letter).toMatchObject({ attempts: 3, error: 'poison 2', eventType: 'item.added' });
     // The event was dead-lettered, so the publisher's row counts as delivered.
-    await expect.poll(() => outboxStatus(shopDb)).toEqual({ sent: 3 });
+    await expect.poll(() => outboxStatus(shopDb), { timeout: 20_000 }).toEqual({ sent: 3 });
 
     const failing = await fetch(`${consumer.url}/events/dead-letters/${letter.id}/redrive`, {
       method: 'POST',
