@@ -35,7 +35,7 @@ export function ledger(options: LedgerOptions = {}): ServiceDefinition {
         const { n } = event.data as { n: number };
         options.calls?.set(n, (options.calls.get(n) ?? 0) + 1);
         if (options.poisoned?.(n)) throw new Error(`poison ${n}`);
-        await tx.query('CREATE TABLE IF NOT EXISTS ledger (n int NOT NULL, key text)');
+        await tx.query('CREATE TABLE IF NOT EXISTS ledger (n int NOT NULL, key text, at bigserial)');
         await tx.query('INSERT INTO ledger (n, key) VALUES ($1, $2)', [n, event.subject ?? null]);
       }),
     ],

@@ -94,8 +94,11 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     const rows = await ledgerRows(ledgerDb);
     expect(rows.map((row) => row.n)).toEqual(numbers);
     await expect.poll(() => outboxStatus(shopDb), { timeout: 20_000 }).toEqual({ sent: 300 });
-    // Per key, the ledger's insertion order (its physical order here) follows publish order.
-    const { rows: physical } = await ledgerDb.query<{ n: number; key: string }>('SELECT n, key FROM ledger');
+    // Per key, the order the subscriber committed in (one key's handlers run one after another,
+    // so `at` follows it) is publish order.
+    const { rows: physical } = await ledgerDb.query<{ n: number; key: string }>(
+      'SELECT n, key FROM ledger ORDER BY at',
+    );
     for (let k = 0; k < 7; k++) {
       const ofKey = physical.filter((row) => row.key === `k${k}`).map((row) => row.n);
       expect(ofKey).toEqual([...ofKey].sort((a, b) => a - b));
