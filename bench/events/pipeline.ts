@@ -73,7 +73,6 @@ export async function pipeline(
     await relay.start();
     const started = performance.now();
     await write(publisherDb, count);
-    if (process.env.BENCH_DEBUG) console.log(`  writes done after ${Math.round(performance.now() - started)} ms`);
     await allSeen;
     const seconds = (performance.now() - started) / 1000;
     await relay.stop();
