@@ -2,6 +2,7 @@
  * The users service's published contract: the shapes of its API. Other services and clients depend
  * on this, never on the service's code.
  */
+import { defineEvent } from '@flotilla/kit/events';
 import { type Static, Type } from '@sinclair/typebox';
 
 export const UserId = Type.String({ minLength: 1, maxLength: 64, description: 'Opaque user id' });
@@ -41,3 +42,12 @@ export const ListUsersQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Events users publishes, keyed by user id, in the same transaction as the write. */
+export const UserCreated = defineEvent({ source: 'users', type: 'user.created', schema: User });
+export const UserUpdated = defineEvent({ source: 'users', type: 'user.updated', schema: User });
+export const UserDeleted = defineEvent({
+  source: 'users',
+  type: 'user.deleted',
+  schema: Type.Object({ id: UserId }, { additionalProperties: false }),
+});

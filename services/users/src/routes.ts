@@ -1,7 +1,16 @@
 import { FlotillaError, type ServiceContext } from '@flotilla/kit';
 import type { HttpServer } from '@flotilla/kit/http';
 import { Type } from '@sinclair/typebox';
-import { CreateUser, ListUsersQuery, UpdateUser, User, UserId } from '../contract/index.js';
+import {
+  CreateUser,
+  ListUsersQuery,
+  UpdateUser,
+  User,
+  UserCreated,
+  UserDeleted,
+  UserId,
+  UserUpdated,
+} from '../contract/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { deleteUser, findUser, insertUser, listUsers, updateUser } from './user-repository.js';
 
@@ -12,12 +21,16 @@ function notFound(id: string): FlotillaError {
   return new FlotillaError('NOT_FOUND', { detail: `no user with id ${id}` });
 }
 
-export function userRoutes(app: HttpServer, { db }: ServiceContext): void {
+export function userRoutes(app: HttpServer, { db, events }: ServiceContext): void {
   app.post(
     '/users',
     { schema: { tags, body: CreateUser, response: { 201: User } } },
     async (request, reply) => {
-      const user = await insertUser(db, request.body);
+      const user = await db.transaction(async (tx) => {
+        const created = await insertUser(tx, request.body);
+        await events.publish(tx, UserCreated, created, { key: created.id });
+        return created;
+      });
       return reply
         .code(201)
         .header('location', `/users/${encodeURIComponent(user.id)}`)
@@ -50,14 +63,24 @@ export function userRoutes(app: HttpServer, { db }: ServiceContext): void {
     '/users/:id',
     { schema: { tags, params: IdParams, body: UpdateUser, response: { 200: User } } },
     async (request) => {
-      const user = await updateUser(db, request.params.id, request.body);
+      const user = await db.transaction(async (tx) => {
+        const updated = await updateUser(tx, request.params.id, request.body);
+        if (updated) await events.publish(tx, UserUpdated, updated, { key: updated.id });
+        return updated;
+      });
       if (!user) throw notFound(request.params.id);
       return user;
     },
   );
 
   app.delete('/users/:id', { schema: { tags, params: IdParams } }, async (request, reply) => {
-    if (!(await deleteUser(db, request.params.id))) throw notFound(request.params.id);
+    const { id } = request.params;
+    const deleted = await db.transaction(async (tx) => {
+      const found = await deleteUser(tx, id);
+      if (found) await events.publish(tx, UserDeleted, { id }, { key: id });
+      return found;
+    });
+    if (!deleted) throw notFound(id);
     return reply.code(204).send();
   });
 }

@@ -47,6 +47,24 @@ describe('users service', () => {
     expect(again.body.code).toBe('CONFLICT');
   });
 
+  it('publishes user.created, user.updated and user.deleted with its writes, keyed by user id', async () => {
+    const created = await call('POST', '/users', { name: 'Eve', email: 'eve@example.com' });
+    await call('PATCH', `/users/${created.body.id}`, { name: 'Eve B' });
+    // A rejected write publishes nothing.
+    expect((await call('POST', '/users', { name: 'Eve', email: 'EVE@example.com' })).status).toBe(409);
+    await call('DELETE', `/users/${created.body.id}`);
+    const { rows } = await database.query<{ type: string; key: string; event: { data: { name?: string } } }>(
+      'SELECT type, key, event FROM flotilla_outbox WHERE key = $1 ORDER BY seq',
+      [created.body.id],
+    );
+    expect(rows.map((row) => row.type)).toEqual(['user.created', 'user.updated', 'user.deleted']);
+    expect(rows[1]?.event.data.name).toBe('Eve B');
+    const { rowCount } = await database.query(
+      "SELECT 1 FROM flotilla_outbox WHERE event->'data'->>'email' = 'EVE@example.com'",
+    );
+    expect(rowCount).toBe(0);
+  });
+
   it('validates input and names each bad field', async () => {
     const bad = await call('POST', '/users', { name: '', email: 'not-an-email' });
     expect(bad.status).toBe(400);

@@ -4,12 +4,19 @@ import { isAbsolute, join } from 'node:path';
 import { advisoryLockKey } from './advisory-lock-key.js';
 import type { Database, Queryable } from './database.js';
 import { MigrationChecksumError, MigrationError } from './migration-error.js';
+import { quoteIdentifier } from './quote-identifier.js';
 
 export interface MigrateOptions {
   /** Absolute path of the folder of `*.sql` files, applied in filename order. */
   directory: string;
   /** Names the advisory lock that instances migrating the same database contend for. */
   lockKey: string;
+  /**
+   * Where applied files are recorded; `flotilla_migrations` by default. A second set of files in
+   * the same database (the kit's event tables) keeps its own table, so neither set sees the other's
+   * files as missing.
+   */
+  table?: string;
 }
 
 interface MigrationFile {
@@ -31,18 +38,19 @@ export async function migrate(db: Database, options: MigrateOptions): Promise<{ 
   }
   const files = await readMigrations(options.directory);
   const lockKey = advisoryLockKey(options.lockKey).toString();
+  const table = quoteIdentifier(options.table ?? 'flotilla_migrations');
 
   const recorded = await db.transaction(async (tx) => {
     await lock(tx, lockKey);
     await tx.query(
-      `CREATE TABLE IF NOT EXISTS flotilla_migrations (
+      `CREATE TABLE IF NOT EXISTS ${table} (
         name text PRIMARY KEY,
         checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
       )`,
     );
     const { rows } = await tx.query<{ name: string; checksum: string }>(
-      'SELECT name, checksum FROM flotilla_migrations',
+      `SELECT name, checksum FROM ${table}`,
     );
     return new Map(rows.map((row) => [row.name, row.checksum]));
   });
@@ -68,10 +76,9 @@ export async function migrate(db: Database, options: MigrateOptions): Promise<{ 
     const appliedNow = await db.transaction(async (tx) => {
       await lock(tx, lockKey);
       // Another instance may have applied it since we looked.
-      const { rows } = await tx.query<{ checksum: string }>(
-        'SELECT checksum FROM flotilla_migrations WHERE name = $1',
-        [file.name],
-      );
+      const { rows } = await tx.query<{ checksum: string }>(`SELECT checksum FROM ${table} WHERE name = $1`, [
+        file.name,
+      ]);
       const current = rows[0];
       if (current) {
         if (current.checksum !== file.checksum) {
@@ -86,10 +93,7 @@ export async function migrate(db: Database, options: MigrateOptions): Promise<{ 
           cause: err,
         });
       }
-      await tx.query('INSERT INTO flotilla_migrations (name, checksum) VALUES ($1, $2)', [
-        file.name,
-        file.checksum,
-      ]);
+      await tx.query(`INSERT INTO ${table} (name, checksum) VALUES ($1, $2)`, [file.name, file.checksum]);
       return true;
     });
     if (appliedNow) applied.push(file.name);

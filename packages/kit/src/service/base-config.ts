@@ -13,6 +13,11 @@ export const baseConfigSchema = {
   DB_IDLE_TIMEOUT: env.duration({ default: 30_000 }),
   DB_STATEMENT_TIMEOUT: env.duration({ default: 30_000 }),
   DB_CONNECT_TIMEOUT: env.duration({ default: 5_000 }),
+  EVENTS_URL: env.url({
+    protocols: ['amqp:', 'amqps:', 'nats:'],
+    optional: true,
+    describe: 'event broker (amqp:// RabbitMQ, nats:// JetStream); unset: embedded delivery over HTTP',
+  }),
   BODY_LIMIT: env.integer({ default: 1024 * 1024, min: 1, describe: 'largest request body in bytes' }),
   HEALTH_CHECK_TIMEOUT: env.duration({ default: 2_000 }),
   SHUTDOWN_DELAY: env.duration({ default: 0, describe: 'wait after readiness fails, before draining' }),

@@ -6,15 +6,19 @@ import {
   keepRegistered,
   type Registry,
 } from '../discovery/index.js';
+import type { SubscriberDirectory } from '../events/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { baseConfigSchema } from './base-config.js';
 import type { ServiceDefinition } from './define-service.js';
 import type { Lifecycle } from './lifecycle.js';
+import { registrySubscriberDirectory } from './registry-subscriber-directory.js';
 import { serviceRegistration } from './service-registration.js';
 
 export interface RegistryConnection {
   /** The discovery balancer, unless the caller brought its own. */
   readonly balancer: DiscoveryBalancer | undefined;
+  /** Subscribers of this service's events on the embedded transport, found through the registry. */
+  readonly subscribers: SubscriberDirectory | undefined;
   /** Registers the listening instance and keeps it registered until the `deregister` stage. */
   register(port: number): Promise<void>;
 }
@@ -44,6 +48,7 @@ export function connectRegistry(
   if (balancer) lifecycle.onShutdown('pools', () => balancer.close());
   return {
     balancer,
+    subscribers: balancer && registrySubscriberDirectory(registry, balancer),
     async register(port) {
       const registration = await keepRegistered(registry, serviceRegistration(definition, config, port), {
         syncIntervalMs: config.REGISTRY_SYNC_INTERVAL,

@@ -2,6 +2,7 @@ import type { ServiceClient } from '../client/index.js';
 import type { ConfigSchema, ConfigValues } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { LoadBalancer } from '../discovery/index.js';
+import type { ServiceEvents, Subscription } from '../events/index.js';
 import type { HealthMonitor } from '../health/index.js';
 import type { HttpServer } from '../http/index.js';
 import type { Logger, ServiceMetrics, Tracing } from '../telemetry/index.js';
@@ -26,6 +27,8 @@ export interface ServiceContext<S extends ConfigSchema = ConfigSchema> {
    * bulkhead, retry budget and keep-alive pools). Settings from `CLIENT_<TARGET>_*` for `calls`.
    */
   client(target: string): ServiceClient;
+  /** Publish in a `db.transaction` with its `tx`; subscribe before the service starts consuming. */
+  readonly events: Pick<ServiceEvents, 'publish' | 'subscribe'>;
   /** Registers work to do when the process stops, in the stage it belongs to. */
   onShutdown(stage: ShutdownStage, task: () => Promise<void>): void;
 }
@@ -43,6 +46,8 @@ export interface ServiceDefinition<S extends ConfigSchema = ConfigSchema> {
   readonly config?: S;
   /** Directory of ordered `*.sql` files, applied at start. */
   readonly migrations?: URL;
+  /** Event subscriptions (see `subscription()` in the kit's events); `context.events.subscribe` adds more. */
+  readonly subscriptions?: readonly Subscription[];
   readonly routes: (app: HttpServer, context: ServiceContext<S>) => void | Promise<void>;
 }
 

@@ -11,6 +11,16 @@ import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } fr
 import { type Database, migrate, openDatabase, traceDatabase } from '../db/index.js';
 import type { LoadBalancer } from '../discovery/index.js';
 import { noInstances } from '../discovery/no-instances.js';
+import {
+  createEventsMetrics,
+  noSubscribers,
+  openTransport,
+  registerEventRoutes,
+  runEventMigrations,
+  ServiceEvents,
+  type ServiceEventsOptions,
+  type SubscriberDirectory,
+} from '../events/index.js';
 import { HealthMonitor } from '../health/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
 import {
@@ -36,6 +46,10 @@ export interface StartServiceOptions {
   readonly database?: Database;
   /** How this service finds others; tests pass a fixed one. Without it and without a registry: none. */
   readonly balancer?: LoadBalancer;
+  /** Who subscribes to which events, for the embedded transport; without it nobody does. */
+  readonly subscriberDirectory?: SubscriberDirectory;
+  /** Relay and consumer tuning (tests use short intervals). */
+  readonly events?: Pick<ServiceEventsOptions, 'relay' | 'consumer'>;
   /** Where log lines go; stdout by default. */
   readonly logDestination?: NodeJS.WritableStream;
 }
@@ -104,6 +118,8 @@ async function assemble<S extends ConfigSchema>(
   if (!options.database) lifecycle.onShutdown('pools', () => ownDb.close());
   const db = traceDatabase(ownDb, telemetry);
   health.addCheck('database', () => db.ping());
+  const eventMigrations = await runEventMigrations(db);
+  if (eventMigrations.applied.length > 0) logger.info(eventMigrations, 'event migrations applied');
   if (definition.migrations) {
     const { applied } = await migrate(db, {
       directory: fileURLToPath(definition.migrations),
@@ -138,6 +154,22 @@ async function assemble<S extends ConfigSchema>(
     settingsFor: (target) => clientSettingsFromConfig(config as Record<string, unknown>, target),
   });
   lifecycle.onShutdown('pools', () => clients.close());
+  const transport = await openTransport({
+    url: base.EVENTS_URL,
+    db,
+    directory: options.subscriberDirectory ?? registry?.subscribers ?? noSubscribers,
+    onError: (error) => logger.warn({ err: error }, 'event transport error'),
+  });
+  lifecycle.onShutdown('relay', () => transport.close());
+  const events = new ServiceEvents({
+    service: definition.name,
+    db,
+    transport,
+    logger,
+    metrics: createEventsMetrics(metrics.registry),
+    ...options.events,
+  });
+  for (const entry of definition.subscriptions ?? []) events.dispatcher.add(entry);
   const context: ServiceContext<S> = {
     name: definition.name,
     config,
@@ -148,11 +180,13 @@ async function assemble<S extends ConfigSchema>(
     health,
     balancer,
     client: (target) => clients.get(target),
+    events,
     onShutdown: (stage, task) => lifecycle.onShutdown(stage, task),
   };
   registerHealthRoutes(app, health);
   registerMetricsRoute(app, metrics);
   registerBreakersRoute(app, clients);
+  registerEventRoutes(app, definition.name, events);
   await definition.routes(app, context);
 
   lifecycle.onShutdown('http', () => drain(app, base.SHUTDOWN_TIMEOUT, logger));
@@ -160,6 +194,11 @@ async function assemble<S extends ConfigSchema>(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : base.PORT;
   const url = `http://${base.HOST.includes(':') ? `[${base.HOST}]` : base.HOST}:${port}`;
+  // After listening: the embedded transport delivers to this server, and the relay may publish.
+  await events.startConsumers();
+  lifecycle.onShutdown('consumers', () => events.stopConsumers());
+  await events.relay.start();
+  lifecycle.onShutdown('relay', () => events.relay.stop());
   health.markStarted();
   logger.info({ url, version: definition.version }, `${definition.name} listening`);
   await registry?.register(port);

@@ -1,0 +1,362 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect as connectTcp, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Type } from '@sinclair/typebox';
+import amqp from 'amqplib';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from '../db/index.js';
+import { openScratchDatabase } from '../db/scratch-database.js';
+import { createLogger } from '../telemetry/index.js';
+import { defineEvent } from './event-definition.js';
+import { EventDispatcher } from './event-dispatcher.js';
+import type { EventTransport } from './event-transport.js';
+import { openTransport } from './open-transport.js';
+import { OutboxRelay } from './outbox-relay.js';
+import { publishEvent } from './publish-event.js';
+import { runEventMigrations } from './run-event-migrations.js';
+import { noSubscribers } from './subscriber-directory.js';
+import { subscription } from './subscription.js';
+
+const run = promisify(execFile);
+const AMQP_URL = process.env.FLOTILLA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const NATS_URL = process.env.FLOTILLA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const logger = createLogger({ name: 'broker-test', level: 'silent' });
+const Counted = defineEvent({
+  source: 'counter',
+  type: 'count.up',
+  schema: Type.Object({ n: Type.Integer() }),
+});
+const Unheard = defineEvent({ source: 'counter', type: 'count.unheard', schema: Type.Object({}) });
+const consumerScript = fileURLToPath(new URL('./fixtures/consumer-process.ts', import.meta.url));
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+});
+
+async function database(): Promise<Database & { schema: string }> {
+  const db = await openScratchDatabase(process.env.DATABASE_URL);
+  cleanups.push(() => db.dispose());
+  await runEventMigrations(db);
+  const { rows } = await db.query<{ schema: string }>('SELECT current_schema() AS schema');
+  return Object.assign(db, { schema: rows[0]!.schema });
+}
+
+async function brokerCleanup(kind: 'amqp' | 'nats', url: string, namespace: string): Promise<void> {
+  if (kind === 'amqp') {
+    const connection = await amqp.connect(url);
+    const channel = await connection.createChannel();
+    for (const queue of ['tally', 'tally.dead']) await channel.deleteQueue(`${namespace}.events.${queue}`);
+    await channel.deleteExchange(`${namespace}.events`);
+    await channel.deleteExchange(`${namespace}.events.dlx`);
+    await connection.close();
+  } else {
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const connection = await connect({ servers: url.replace('nats://', '') });
+    const jsm = await jetstreamManager(connection);
+    await jsm.streams.delete(`${namespace}_counter`).catch(() => false);
+    await connection.close();
+  }
+}
+
+interface Setup {
+  namespace: string;
+  publisherDb: Database;
+  consumerDb: Database & { schema: string };
+  publisher: EventTransport;
+  relay: OutboxRelay;
+}
+
+async function setup(kind: 'amqp' | 'nats', url: string): Promise<Setup> {
+  const namespace = `t${randomBytes(5).toString('hex')}`;
+  cleanups.push(() => brokerCleanup(kind, url, namespace));
+  const publisherDb = await database();
+  const consumerDb = await database();
+  await consumerDb.query(
+    'CREATE TABLE effects (n int NOT NULL); CREATE TABLE duplicates (at timestamptz DEFAULT now())',
+  );
+  const publisher = await openTransport({ url, db: publisherDb, directory: noSubscribers, namespace });
+  cleanups.push(() => publisher.close());
+  const relay = new OutboxRelay({
+    db: publisherDb,
+    transport: publisher,
+    logger,
+    pollIntervalMs: 200,
+    leaseMs: 5_000,
+    maxAttempts: 1_000,
+    backoff: { initialDelayMs: 100, maxDelayMs: 1_000 },
+  });
+  cleanups.push(() => relay.stop());
+  return { namespace, publisherDb, consumerDb, publisher, relay };
+}
+
+/** Consumes in this process with the kit's dispatcher; returns the dispatcher's stop. */
+async function consumeHere(
+  url: string,
+  { namespace, consumerDb }: Setup,
+  handle: (n: number) => void = () => {},
+) {
+  const transport = await openTransport({ url, db: consumerDb, directory: noSubscribers, namespace });
+  const dispatcher = new EventDispatcher({
+    db: consumerDb,
+    service: 'tally',
+    logger,
+    maxAttempts: 3,
+    backoff: { initialDelayMs: 5, maxDelayMs: 20 },
+  });
+  dispatcher.add(
+    subscription(Counted, async (event, { tx }) => {
+      const { n } = event.data as { n: number };
+      handle(n);
+      await tx.query('INSERT INTO effects (n) VALUES ($1)', [n]);
+    }),
+  );
+  const stop = await transport.consume(
+    { service: 'tally', patterns: [{ from: 'counter', pattern: 'count.up' }], prefetch: 100 },
+    async (delivery) => {
+      await dispatcher.deliver(delivery);
+    },
+  );
+  const close = async () => {
+    await stop();
+    await transport.close();
+  };
+  cleanups.push(close);
+  return close;
+}
+
+async function publish(db: Database, from: number, to: number, perTransaction = 100): Promise<void> {
+  for (let start = from; start < to; start += perTransaction) {
+    await db.transaction(async (tx) => {
+      for (let n = start; n < Math.min(to, start + perTransaction); n++) {
+        await publishEvent(tx, Counted, { n }, { key: `k${n % 16}` });
+      }
+    });
+  }
+}
+
+async function tally(db: Database): Promise<{ total: number; distinct: number }> {
+  const { rows } = await db.query<{ total: string; distinct: string }>(
+    'SELECT count(*) AS total, count(DISTINCT n) AS distinct FROM effects',
+  );
+  return { total: Number(rows[0]!.total), distinct: Number(rows[0]!.distinct) };
+}
+
+async function outbox(db: Database): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ status: string; n: string }>(
+    'SELECT status, count(*) AS n FROM flotilla_outbox GROUP BY status',
+  );
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+}
+
+/** The consumer as a child process, so it can be SIGKILLed. */
+async function consumerProcess(url: string, { namespace, consumerDb }: Setup): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', consumerScript], {
+    env: {
+      ...process.env,
+      DATABASE_URL: process.env.DATABASE_URL,
+      SCHEMA: consumerDb.schema,
+      EVENTS_URL: url,
+      NAMESPACE: namespace,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  cleanups.push(async () => {
+    child.kill('SIGKILL');
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`consumer process exited with ${code}`)));
+  });
+  return child;
+}
+
+/** A NATS server of this test's own, on a free loopback port, so restarting it disturbs nobody. */
+async function privateNatsServer(): Promise<{ url: string; restart(): Promise<void> }> {
+  const storeDir = await mkdtemp(join(tmpdir(), 'flotilla-nats-'));
+  const port = await freePort();
+  let server: ChildProcess | undefined;
+  const start = async () => {
+    server = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+      stdio: 'ignore',
+    });
+    await waitForPort(port);
+  };
+  const stop = async () => {
+    const current = server;
+    if (!current || current.exitCode !== null) return;
+    const exited = new Promise((resolve) => current.once('exit', resolve));
+    current.kill('SIGTERM');
+    await exited;
+  };
+  await start();
+  cleanups.push(async () => {
+    await stop();
+    await rm(storeDir, { recursive: true, force: true });
+  });
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async restart() {
+      await stop();
+      await start();
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const client = connectTcp(port, '127.0.0.1', () => {
+        client.end();
+        resolve(true);
+      });
+      client.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+async function restartRabbitMq(): Promise<void> {
+  await run('rabbitmqctl', ['stop_app']);
+  await run('rabbitmqctl', ['start_app']);
+}
+
+describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
+  it('loses nothing and has each effect once: 10,000 events, consumer SIGKILLed and restarted, broker restarted', {
+    timeout: 300_000,
+  }, async () => {
+    const nats = kind === 'nats' ? await privateNatsServer() : undefined;
+    const url = nats?.url ?? AMQP_URL;
+    const context = await setup(kind, url);
+    let consumer = await consumerProcess(url, context);
+    await context.relay.start();
+    await publish(context.publisherDb, 0, 3_000);
+    await expect
+      .poll(() => tally(context.consumerDb).then((t) => t.distinct), { timeout: 60_000 })
+      .toBeGreaterThan(500);
+    consumer.kill('SIGKILL');
+    await publish(context.publisherDb, 3_000, 6_000);
+    consumer = await consumerProcess(url, context);
+    if (nats) await nats.restart();
+    else await restartRabbitMq();
+    await publish(context.publisherDb, 6_000, 10_000);
+    await expect
+      .poll(() => tally(context.consumerDb).then((t) => t.distinct), { timeout: 180_000, interval: 500 })
+      .toBe(10_000);
+    const result = await tally(context.consumerDb);
+    const { rows } = await context.consumerDb.query<{ n: string }>('SELECT count(*) AS n FROM duplicates');
+    console.info(
+      `${kind}: 10,000 events, lost 0, duplicate effects ${result.total - result.distinct}, duplicate deliveries caught by the inbox ${rows[0]!.n}`,
+    );
+    expect(result).toEqual({ total: 10_000, distinct: 10_000 });
+    await expect.poll(() => outbox(context.publisherDb), { timeout: 30_000 }).toEqual({ sent: 10_000 });
+  });
+
+  it('keeps per-key order with one consumer instance and no failures (measured)', {
+    timeout: 60_000,
+  }, async () => {
+    const url = kind === 'amqp' ? AMQP_URL : NATS_URL;
+    const context = await setup(kind, url);
+    await context.consumerDb.query('ALTER TABLE effects ADD COLUMN at bigserial');
+    await consumeHere(url, context);
+    await context.relay.start();
+    await publish(context.publisherDb, 0, 1_000);
+    await expect
+      .poll(() => tally(context.consumerDb), { timeout: 30_000 })
+      .toEqual({ total: 1_000, distinct: 1_000 });
+    // Events of a key were published in increasing n; count commits that came before a smaller n.
+    const { rows } = await context.consumerDb.query<{ inversions: string }>(
+      `SELECT count(*) AS inversions FROM (
+         SELECT n, lag(n) OVER (PARTITION BY n % 16 ORDER BY at) AS previous FROM effects) ordered
+       WHERE previous > n`,
+    );
+    console.info(`${kind}: 1,000 events over 16 keys, per-key inversions ${rows[0]!.inversions}`);
+    expect(rows[0]!.inversions).toBe('0');
+  });
+
+  it('dead-letters a poison event after exactly N attempts; the others are processed', {
+    timeout: 60_000,
+  }, async () => {
+    const url = kind === 'amqp' ? AMQP_URL : NATS_URL;
+    const context = await setup(kind, url);
+    const calls = new Map<number, number>();
+    await consumeHere(url, context, (n) => {
+      calls.set(n, (calls.get(n) ?? 0) + 1);
+      if (n === 5) throw new Error('poison 5');
+    });
+    await context.relay.start();
+    await publish(context.publisherDb, 0, 10);
+    await expect
+      .poll(() => tally(context.consumerDb), { timeout: 30_000 })
+      .toEqual({ total: 9, distinct: 9 });
+    await expect
+      .poll(async () => (await context.consumerDb.query('SELECT 1 FROM flotilla_dead_letters')).rowCount, {
+        timeout: 20_000,
+      })
+      .toBe(1);
+    const { rows } = await context.consumerDb.query<{ error: string; attempts: number; headers: object }>(
+      'SELECT error, attempts, headers FROM flotilla_dead_letters',
+    );
+    expect(rows[0]).toMatchObject({ error: 'poison 5', attempts: 3 });
+    expect(calls.get(5)).toBe(3);
+  });
+
+  it('keeps an event no subscriber has taken: not lost, not wrongly marked sent', {
+    timeout: 60_000,
+  }, async () => {
+    const url = kind === 'amqp' ? AMQP_URL : NATS_URL;
+    const context = await setup(kind, url);
+    await context.publisherDb.transaction(async (tx) => {
+      await publishEvent(tx, Counted, { n: 1 });
+      await publishEvent(tx, Unheard, {});
+    });
+    await context.relay.runOnce();
+    if (kind === 'amqp') {
+      // No queue is bound yet: the broker returns both; neither counts as sent.
+      expect(await outbox(context.publisherDb)).toEqual({ pending: 2 });
+      const { rows } = await context.publisherDb.query<{ last_error: string }>(
+        'SELECT last_error FROM flotilla_outbox',
+      );
+      expect(rows.every((row) => /unroutable/.test(row.last_error))).toBe(true);
+    } else {
+      // JetStream stores the publisher's events whether or not a consumer exists yet.
+      expect(await outbox(context.publisherDb)).toEqual({ sent: 2 });
+    }
+    await consumeHere(url, context);
+    await context.publisherDb.query(
+      "UPDATE flotilla_outbox SET next_attempt_at = now() WHERE status = 'pending'",
+    );
+    await context.relay.start();
+    await expect
+      .poll(() => tally(context.consumerDb), { timeout: 30_000 })
+      .toEqual({ total: 1, distinct: 1 });
+    if (kind === 'amqp') {
+      const { rows } = await context.publisherDb.query<{ type: string; status: string }>(
+        'SELECT type, status FROM flotilla_outbox ORDER BY type',
+      );
+      expect(rows).toEqual([
+        { type: 'count.unheard', status: 'pending' },
+        { type: 'count.up', status: 'sent' },
+      ]);
+    }
+  });
+});

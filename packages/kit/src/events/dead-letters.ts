@@ -1,0 +1,64 @@
+import type { Queryable } from '../db/index.js';
+
+export interface DeadLetter {
+  readonly id: string;
+  readonly subscription: string;
+  readonly eventId: string;
+  readonly eventType: string | null;
+  /** The event as received (a CloudEvent in JSON, or the raw body when it was not one). */
+  readonly payload: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly error: string;
+  readonly attempts: number;
+  readonly createdAt: string;
+  readonly redrivenAt: string | null;
+}
+
+interface Row {
+  id: string;
+  subscription: string;
+  event_id: string;
+  event_type: string | null;
+  payload: string;
+  headers: Record<string, string>;
+  error: string;
+  attempts: number;
+  created_at: Date | string;
+  redriven_at: Date | string | null;
+}
+
+const COLUMNS =
+  'id, subscription, event_id, event_type, payload, headers, error, attempts, created_at, redriven_at';
+
+/** Dead letters newest first; redriven ones only when asked. */
+export async function listDeadLetters(
+  db: Queryable,
+  options: { limit: number; includeRedriven: boolean },
+): Promise<DeadLetter[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM flotilla_dead_letters
+     WHERE $2 OR redriven_at IS NULL ORDER BY created_at DESC, id DESC LIMIT $1`,
+    [options.limit, options.includeRedriven],
+  );
+  return rows.map(toDeadLetter);
+}
+
+export async function findDeadLetter(db: Queryable, id: string): Promise<DeadLetter | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM flotilla_dead_letters WHERE id = $1`, [id]);
+  return rows[0] && toDeadLetter(rows[0]);
+}
+
+function toDeadLetter(row: Row): DeadLetter {
+  return {
+    id: row.id,
+    subscription: row.subscription,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    payload: row.payload,
+    headers: row.headers,
+    error: row.error,
+    attempts: row.attempts,
+    createdAt: new Date(row.created_at).toISOString(),
+    redrivenAt: row.redriven_at === null ? null : new Date(row.redriven_at).toISOString(),
+  };
+}

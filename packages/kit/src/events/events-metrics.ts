@@ -1,0 +1,29 @@
+import { Counter, type Registry } from 'prom-client';
+
+export interface EventsMetrics {
+  readonly outboxSent: Counter;
+  /** The alert metric: rows the relay gave up on. */
+  readonly outboxParked: Counter;
+  readonly consumed: Counter<'subscription' | 'outcome'>;
+}
+
+export function createEventsMetrics(registry: Registry): EventsMetrics {
+  return {
+    outboxSent: new Counter({
+      name: 'flotilla_outbox_sent_total',
+      help: 'Outbox events the transport confirmed.',
+      registers: [registry],
+    }),
+    outboxParked: new Counter({
+      name: 'flotilla_outbox_parked_total',
+      help: 'Outbox events parked after their last publish attempt failed (alert on any increase).',
+      registers: [registry],
+    }),
+    consumed: new Counter({
+      name: 'flotilla_events_consumed_total',
+      help: 'Deliveries handled per subscription, by outcome (processed, duplicate, dead_lettered).',
+      labelNames: ['subscription', 'outcome'] as const,
+      registers: [registry],
+    }),
+  };
+}

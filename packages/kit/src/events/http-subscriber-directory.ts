@@ -1,0 +1,80 @@
+import { request } from 'undici';
+import type { Subscriber, SubscriberDirectory } from './subscriber-directory.js';
+import { matchesType } from './type-pattern.js';
+
+/** One `GET /events/subscriptions` answer. */
+export interface SubscriptionList {
+  readonly service: string;
+  readonly subscriptions: readonly {
+    readonly name: string;
+    readonly from: string;
+    readonly patterns: readonly string[];
+  }[];
+}
+
+export interface HttpSubscriberDirectoryOptions {
+  /**
+   * One instance per service that may subscribe: fixed URLs in tests, the registry's instances
+   * otherwise. List a service even when none of its instances passes, so its events wait.
+   */
+  readonly instances: () => Promise<readonly Subscriber[]>;
+  /** How long a fetched subscription list is trusted. */
+  readonly cacheMs?: number;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A SubscriberDirectory that asks each service for its subscription list and caches the answers
+ * briefly. When a service does not answer, its last known list is used (delivery to it then fails
+ * and the relay retries), so an event is never marked delivered behind a subscriber's back while
+ * it restarts. A service never seen answering since this process started is unknown to it.
+ */
+export function httpSubscriberDirectory(options: HttpSubscriberDirectoryOptions): SubscriberDirectory {
+  const cacheMs = options.cacheMs ?? 2_000;
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  const lastKnown = new Map<string, SubscriptionList>();
+  let cached: { at: number; lists: { url: string; list: SubscriptionList }[] } | undefined;
+
+  async function lists() {
+    if (cached && Date.now() - cached.at < cacheMs) return cached.lists;
+    const instances = await options.instances();
+    const answers = await Promise.all(
+      instances.map(async ({ service, url }) => {
+        try {
+          const response = await request(`${url}/events/subscriptions`, {
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          });
+          if (response.statusCode !== 200) {
+            await response.body.dump();
+            throw new Error(`status ${response.statusCode}`);
+          }
+          const list = (await response.body.json()) as SubscriptionList;
+          lastKnown.set(service, list);
+          return { url, list };
+        } catch {
+          const known = lastKnown.get(service);
+          return known && { url, list: known };
+        }
+      }),
+    );
+    const found = answers.filter((answer) => answer !== undefined);
+    cached = { at: Date.now(), lists: found };
+    return found;
+  }
+
+  return {
+    async subscribersOf(source, type) {
+      const byService = new Map<string, Subscriber>();
+      for (const { url, list } of await lists()) {
+        const wants = list.subscriptions.some(
+          (entry) =>
+            `/${entry.from}` === source && entry.patterns.some((pattern) => matchesType(pattern, type)),
+        );
+        if (wants && !byService.has(list.service))
+          byService.set(list.service, { service: list.service, url });
+      }
+      return [...byService.values()];
+    },
+  };
+}

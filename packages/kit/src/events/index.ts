@@ -1,0 +1,43 @@
+export {
+  CLOUD_EVENT_CONTENT_TYPE,
+  type CloudEvent,
+  isValidTraceparent,
+  parseCloudEvent,
+} from './cloud-event.js';
+export { type DeadLetter, findDeadLetter, listDeadLetters } from './dead-letters.js';
+export {
+  CLOUD_EVENTS_BATCH_CONTENT_TYPE,
+  type DeliverBatchResult,
+  EmbeddedTransport,
+} from './embedded-transport.js';
+export { defineEvent, type EventData, type EventDefinition } from './event-definition.js';
+export { type DeliveryOutcome, EventDispatcher, type EventDispatcherOptions } from './event-dispatcher.js';
+export { registerEventRoutes } from './event-routes.js';
+export type {
+  ConsumerBinding,
+  Delivery,
+  DeliveryHandler,
+  EventTransport,
+  PublishOutcome,
+} from './event-transport.js';
+export { createEventsMetrics, type EventsMetrics } from './events-metrics.js';
+export {
+  type HttpSubscriberDirectoryOptions,
+  httpSubscriberDirectory,
+  type SubscriptionList,
+} from './http-subscriber-directory.js';
+export { type OpenTransportOptions, openTransport } from './open-transport.js';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+export { OUTBOX_CHANNEL, type PublishOptions, publishEvent } from './publish-event.js';
+export { runEventMigrations } from './run-event-migrations.js';
+export { ServiceEvents, type ServiceEventsOptions } from './service-events.js';
+export { noSubscribers, type Subscriber, type SubscriberDirectory } from './subscriber-directory.js';
+export {
+  type EventHandler,
+  type EventPattern,
+  type HandlerContext,
+  type Subscription,
+  type SubscriptionTarget,
+  subscription,
+} from './subscription.js';
+export { matchesType } from './type-pattern.js';

@@ -1,0 +1,212 @@
+import { Type } from '@sinclair/typebox';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from '../db/index.js';
+import { openScratchDatabase } from '../db/scratch-database.js';
+import { createLogger } from '../telemetry/index.js';
+import { defineEvent } from './event-definition.js';
+import { EventDispatcher } from './event-dispatcher.js';
+import type { EventTransport, PublishOutcome } from './event-transport.js';
+import { OutboxRelay } from './outbox-relay.js';
+import { publishEvent } from './publish-event.js';
+import { runEventMigrations } from './run-event-migrations.js';
+import { subscription } from './subscription.js';
+
+const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+const logger = createLogger({ name: 'relay-test', level: 'silent' });
+const Tick = defineEvent({ source: 'clock', type: 'clock.tick', schema: Type.Object({ n: Type.Integer() }) });
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function database(): Promise<Database> {
+  const db = await openScratchDatabase(process.env.DATABASE_URL);
+  cleanups.push(() => db.dispose());
+  await runEventMigrations(db);
+  return db;
+}
+
+/** An in-memory transport (a unit fake): hands each event to `deliver`, which decides the outcome. */
+function transportTo(deliver: (n: number) => Promise<PublishOutcome>): EventTransport {
+  return {
+    kind: 'embedded',
+    publish: (events) => Promise.all(events.map((event) => deliver((event.data as { n: number }).n))),
+    consume: async () => async () => {},
+    close: async () => {},
+  };
+}
+
+async function statuses(db: Database): Promise<Record<string, string>> {
+  const { rows } = await db.query<{ n: number; status: string }>(
+    "SELECT (event->'data'->>'n')::int AS n, status FROM flotilla_outbox ORDER BY seq",
+  );
+  return Object.fromEntries(rows.map((row) => [row.n, row.status]));
+}
+
+describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
+  it('sends a row whose transaction commits after a later row was already sent', async () => {
+    const db = await database();
+    const sent: number[] = [];
+    const relay = new OutboxRelay({
+      db,
+      transport: transportTo(async (n) => {
+        sent.push(n);
+        return { ok: true };
+      }),
+      logger,
+    });
+    if (engine === 'postgres') {
+      // Transaction A takes the lower seq, B commits and is relayed, then A commits.
+      let releaseA: () => void = () => {};
+      const aHolds = new Promise<void>((resolve) => {
+        releaseA = resolve;
+      });
+      let aInserted: () => void = () => {};
+      const aReady = new Promise<void>((resolve) => {
+        aInserted = resolve;
+      });
+      const a = db.transaction(async (tx) => {
+        await publishEvent(tx, Tick, { n: 1 });
+        aInserted();
+        await aHolds;
+      });
+      await aReady;
+      await db.transaction((tx) => publishEvent(tx, Tick, { n: 2 }));
+      await relay.runOnce();
+      expect(sent).toEqual([2]);
+      releaseA();
+      await a;
+    } else {
+      // PGlite runs one transaction at a time; a row appearing later with a lower seq is the same case.
+      await db.transaction((tx) => publishEvent(tx, Tick, { n: 2 }));
+      await relay.runOnce();
+      expect(sent).toEqual([2]);
+      await db.transaction(async (tx) => {
+        await publishEvent(tx, Tick, { n: 1 });
+        await tx.query("UPDATE flotilla_outbox SET seq = 0 WHERE event->'data'->>'n' = '1'");
+      });
+    }
+    await relay.runOnce();
+    expect(sent).toEqual([2, 1]);
+    expect(await statuses(db)).toEqual({ 1: 'sent', 2: 'sent' });
+  });
+
+  it('re-sends what a relay that died between confirm and mark-sent held; the inbox keeps effects once', async () => {
+    const publisherDb = await database();
+    const consumerDb = await database();
+    await consumerDb.query('CREATE TABLE effects (n int NOT NULL)');
+    const dispatcher = new EventDispatcher({ db: consumerDb, service: 'watch', logger });
+    dispatcher.add(
+      subscription(Tick, async (event, { tx }) => {
+        await tx.query('INSERT INTO effects (n) VALUES ($1)', [(event.data as { n: number }).n]);
+      }),
+    );
+    const deliverTo = (hangAfterDelivery: boolean): EventTransport => ({
+      kind: 'embedded',
+      async publish(events) {
+        for (const event of events)
+          await dispatcher.deliver({ body: JSON.stringify(event), deliveryCount: 1, headers: {} });
+        // Confirmed, then the process dies before recording it: the promise never settles.
+        if (hangAfterDelivery) await new Promise(() => {});
+        return events.map(() => ({ ok: true }) as const);
+      },
+      consume: async () => async () => {},
+      close: async () => {},
+    });
+    await publisherDb.transaction(async (tx) => {
+      for (let n = 0; n < 20; n++) await publishEvent(tx, Tick, { n });
+    });
+    const dying = new OutboxRelay({ db: publisherDb, transport: deliverTo(true), logger, leaseMs: 60_000 });
+    void dying.runOnce();
+    await expect
+      .poll(() => consumerDb.query('SELECT 1 FROM effects').then((r) => r.rowCount), { timeout: 20_000 })
+      .toBe(20);
+    const survivor = new OutboxRelay({
+      db: publisherDb,
+      transport: deliverTo(false),
+      logger,
+      leaseMs: 60_000,
+    });
+    expect(await survivor.runOnce()).toBe(0);
+    // The dead relay's lease runs out (moved back in time rather than waited for).
+    await publisherDb.query("UPDATE flotilla_outbox SET claimed_until = now() - interval '1 second'");
+    expect(await survivor.runOnce()).toBe(20);
+    const { rows } = await consumerDb.query<{ total: string; distinct: string }>(
+      'SELECT count(*) AS total, count(DISTINCT n) AS distinct FROM effects',
+    );
+    expect(rows[0]).toEqual({ total: '20', distinct: '20' });
+    expect(Object.values(await statuses(publisherDb)).every((status) => status === 'sent')).toBe(true);
+  });
+
+  it('retries a failing key with backoff, parks it after its attempts, and lets other keys flow', async () => {
+    const db = await database();
+    const attempts = new Map<number, number>();
+    const sent: number[] = [];
+    const relay = new OutboxRelay({
+      db,
+      logger,
+      maxAttempts: 3,
+      backoff: { initialDelayMs: 300, maxDelayMs: 400 },
+      transport: transportTo(async (n) => {
+        attempts.set(n, (attempts.get(n) ?? 0) + 1);
+        if (n === 1) return { ok: false, error: 'broker said no' };
+        sent.push(n);
+        return { ok: true };
+      }),
+    });
+    await db.transaction(async (tx) => {
+      await publishEvent(tx, Tick, { n: 1 }, { key: 'a' });
+      await publishEvent(tx, Tick, { n: 2 }, { key: 'a' });
+      await publishEvent(tx, Tick, { n: 3 }, { key: 'b' });
+    });
+    await relay.runOnce();
+    // n=2 shares n=1's key and was sent in the same batch before n=1 failed.
+    expect(sent.sort()).toEqual([2, 3]);
+    await db.transaction((tx) => publishEvent(tx, Tick, { n: 4 }, { key: 'a' }));
+    await relay.runOnce();
+    // n=4 waits behind n=1 while n=1 is backing off.
+    expect(sent).not.toContain(4);
+    for (let round = 0; round < 50 && attempts.get(1)! < 3; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await relay.runOnce();
+    }
+    await relay.runOnce();
+    expect(attempts.get(1)).toBe(3);
+    expect(sent).toContain(4);
+    expect(await statuses(db)).toEqual({ 1: 'parked', 2: 'sent', 3: 'sent', 4: 'sent' });
+    const { rows } = await db.query<{ last_error: string }>(
+      "SELECT last_error FROM flotilla_outbox WHERE status = 'parked'",
+    );
+    expect(rows[0]?.last_error).toBe('broker said no');
+  });
+
+  it('wakes on NOTIFY and prunes sent rows after the retention', async () => {
+    const db = await database();
+    const sent: number[] = [];
+    const relay = new OutboxRelay({
+      db,
+      logger,
+      pollIntervalMs: 60_000,
+      retentionMs: 1,
+      transport: transportTo(async (n) => {
+        sent.push(n);
+        return { ok: true };
+      }),
+    });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    await db.transaction((tx) => publishEvent(tx, Tick, { n: 7 }));
+    await expect.poll(() => sent, { timeout: 5_000 }).toEqual([7]);
+    await expect.poll(() => statuses(db), { timeout: 20_000 }).toEqual({ 7: 'sent' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await relay.runOnce();
+    expect(await statuses(db)).toEqual({});
+  });
+
+  it('refuses to publish data that breaks the schema', async () => {
+    const db = await database();
+    await expect(db.transaction((tx) => publishEvent(tx, Tick, { n: 'x' } as never))).rejects.toThrow(
+      /clock\.tick: data does not match its schema: \/n/,
+    );
+  });
+});

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { advisoryLockKey, type Database } from '../db/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { type BackoffOptions, backoffDelay } from './backoff-delay.js';
+import type { CloudEvent } from './cloud-event.js';
+import type { EventTransport, PublishOutcome } from './event-transport.js';
+import type { EventsMetrics } from './events-metrics.js';
+import { OUTBOX_CHANNEL } from './publish-event.js';
+
+export interface OutboxRelayOptions {
+  readonly db: Database;
+  readonly transport: EventTransport;
+  readonly logger: Logger;
+  readonly metrics?: EventsMetrics;
+  /** Rows claimed at once. */
+  readonly batchSize?: number;
+  /** How long a claim lasts; a relay that dies holding one loses it after this. */
+  readonly leaseMs?: number;
+  /** Polling backstop when no NOTIFY arrives (a lost notification, a dropped listen connection). */
+  readonly pollIntervalMs?: number;
+  /** Publish attempts per row before it is parked. */
+  readonly maxAttempts?: number;
+  readonly backoff?: BackoffOptions;
+  /** Sent rows older than this are deleted. */
+  readonly retentionMs?: number;
+}
+
+interface ClaimedRow {
+  id: string;
+  seq: string;
+  attempts: number;
+  event: CloudEvent;
+}
+
+/** Claims are serialised on this lock so per-key ordering holds across relay instances. */
+const CLAIM_LOCK = advisoryLockKey('flotilla:outbox-claim').toString();
+
+/**
+ * Moves committed outbox rows to the transport. Every instance runs one; they share the work by
+ * claiming batches with `FOR UPDATE SKIP LOCKED` and a lease. A row is marked sent only after the
+ * transport confirmed it; a failed row is retried with backoff, then parked. A row is claimable
+ * only when no earlier unsent row with the same key is waiting or claimed elsewhere, so a failing
+ * key holds back its own later events and no other key's.
+ */
+export class OutboxRelay {
+  readonly #options: Required<Omit<OutboxRelayOptions, 'metrics'>> & Pick<OutboxRelayOptions, 'metrics'>;
+  readonly #relayId = randomUUID();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #woken = false;
+  #unlisten: (() => Promise<void>) | undefined;
+  #lastPrune = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = {
+      batchSize: 500,
+      leaseMs: 30_000,
+      pollIntervalMs: 1_000,
+      maxAttempts: 10,
+      backoff: { initialDelayMs: 200, maxDelayMs: 60_000 },
+      retentionMs: 7 * 24 * 3_600_000,
+      ...options,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      this.#unlisten = await this.#options.db.listen(OUTBOX_CHANNEL, () => this.wake());
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'outbox relay: LISTEN failed; polling only');
+    }
+    this.#loop = this.#run();
+  }
+
+  /** Makes the relay look for rows now instead of at the next poll. */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Stops after the batch in hand, then drains what is claimable now (the shutdown flush). */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    await this.#unlisten?.();
+    try {
+      while ((await this.runOnce()) === this.#options.batchSize) {}
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'outbox relay: final flush failed; rows stay pending');
+    }
+  }
+
+  /** Claims one batch, publishes it and records the outcome; returns the number of rows claimed. */
+  async runOnce(): Promise<number> {
+    const rows = await this.#claim();
+    if (rows.length === 0) {
+      await this.#prune();
+      return 0;
+    }
+    let outcomes: PublishOutcome[];
+    try {
+      outcomes = await this.#options.transport.publish(rows.map((row) => row.event));
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      outcomes = rows.map(() => ({ ok: false, error: message }));
+    }
+    await this.#record(rows, outcomes);
+    return rows.length;
+  }
+
+  async #run(): Promise<void> {
+    const { logger, pollIntervalMs, batchSize } = this.#options;
+    let failures = 0;
+    while (this.#running) {
+      this.#woken = false;
+      let claimed = 0;
+      try {
+        claimed = await this.runOnce();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        logger.error({ err: error }, 'outbox relay: batch failed');
+      }
+      if (!this.#running) break;
+      if (claimed === batchSize && failures === 0) continue;
+      if (this.#woken && failures === 0) continue;
+      await this.#sleep(failures > 0 ? Math.min(pollIntervalMs * 2 ** failures, 30_000) : pollIntervalMs);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
+    });
+  }
+
+  async #claim(): Promise<ClaimedRow[]> {
+    const { db, batchSize, leaseMs } = this.#options;
+    const rows = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [CLAIM_LOCK]);
+      const { rows } = await tx.query<ClaimedRow>(
+        `UPDATE flotilla_outbox SET claimed_by = $2, claimed_until = now() + $3 * interval '1 millisecond'
+         WHERE id IN (
+           SELECT o.id FROM flotilla_outbox o
+           WHERE o.status = 'pending' AND o.next_attempt_at <= now()
+             AND (o.claimed_until IS NULL OR o.claimed_until < now())
+             AND NOT EXISTS (
+               SELECT 1 FROM flotilla_outbox e
+               WHERE e.status = 'pending' AND e.key = o.key AND e.seq < o.seq
+                 AND (e.next_attempt_at > now() OR e.claimed_until >= now()))
+           ORDER BY o.seq
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+         RETURNING id, seq, attempts, event`,
+        [batchSize, this.#relayId, leaseMs],
+      );
+      return rows;
+    });
+    // RETURNING order is unspecified; the transport must see each key's events in seq order.
+    return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)));
+  }
+
+  async #record(rows: ClaimedRow[], outcomes: PublishOutcome[]): Promise<void> {
+    const { db, maxAttempts, backoff, logger, metrics } = this.#options;
+    const sent: string[] = [];
+    const failedIds: string[] = [];
+    const failedErrors: string[] = [];
+    const failedDelays: number[] = [];
+    rows.forEach((row, index) => {
+      const outcome = outcomes[index] ?? { ok: false, error: 'transport returned no outcome' };
+      if (outcome.ok) {
+        sent.push(row.id);
+        return;
+      }
+      failedIds.push(row.id);
+      failedErrors.push(outcome.error);
+      failedDelays.push(backoffDelay(row.attempts + 1, backoff));
+    });
+    if (sent.length > 0) {
+      await db.query(
+        `UPDATE flotilla_outbox SET status = 'sent', sent_at = now(), claimed_until = NULL, last_error = NULL
+         WHERE id = ANY($1::uuid[])`,
+        [sent],
+      );
+      metrics?.outboxSent.inc(sent.length);
+    }
+    if (failedIds.length === 0) return;
+    const { rows: failed } = await db.query<{ id: string; status: string; last_error: string }>(
+      `UPDATE flotilla_outbox o SET
+         attempts = o.attempts + 1,
+         last_error = f.error,
+         claimed_until = NULL,
+         next_attempt_at = now() + f.delay * interval '1 millisecond',
+         status = CASE WHEN o.attempts + 1 >= $4 THEN 'parked' ELSE 'pending' END
+       FROM unnest($1::uuid[], $2::text[], $3::float8[]) AS f(id, error, delay)
+       WHERE o.id = f.id
+       RETURNING o.id, o.status, o.last_error`,
+      [failedIds, failedErrors, failedDelays, maxAttempts],
+    );
+    const parked = failed.filter((row) => row.status === 'parked');
+    if (parked.length > 0) {
+      metrics?.outboxParked.inc(parked.length);
+      for (const row of parked) {
+        logger.error(
+          { eventId: row.id, error: row.last_error },
+          'outbox: event parked after repeated failures',
+        );
+      }
+    }
+    logger.warn({ failed: failedIds.length, error: failedErrors[0] }, 'outbox: publish failed; will retry');
+  }
+
+  async #prune(): Promise<void> {
+    const { db, retentionMs } = this.#options;
+    if (Date.now() - this.#lastPrune < Math.min(retentionMs, 60_000)) return;
+    this.#lastPrune = Date.now();
+    await db.query(
+      `DELETE FROM flotilla_outbox WHERE status = 'sent' AND sent_at < now() - $1 * interval '1 millisecond'`,
+      [retentionMs],
+    );
+    await db.query(
+      `DELETE FROM flotilla_deliveries WHERE delivered_at < now() - $1 * interval '1 millisecond'`,
+      [retentionMs],
+    );
+  }
+}

@@ -1,0 +1,26 @@
+import type { LoadBalancer, Registry } from '../discovery/index.js';
+import { httpSubscriberDirectory, type Subscriber, type SubscriberDirectory } from '../events/index.js';
+
+/**
+ * The embedded transport's directory in a running system: every service in the registry is asked
+ * for its subscriptions through one of its passing instances. A service with no passing instance
+ * keeps its last known address, so delivery to it fails and is retried rather than skipped.
+ */
+export function registrySubscriberDirectory(registry: Registry, balancer: LoadBalancer): SubscriberDirectory {
+  const lastUrl = new Map<string, string>();
+  return httpSubscriberDirectory({
+    async instances() {
+      const subscribers: Subscriber[] = [];
+      for (const service of await registry.services()) {
+        const instance = await balancer.pick(service);
+        if (instance) {
+          const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
+          lastUrl.set(service, `http://${host}:${instance.port}`);
+        }
+        const url = lastUrl.get(service);
+        if (url) subscribers.push({ service, url });
+      }
+      return subscribers;
+    },
+  });
+}
