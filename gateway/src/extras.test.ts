@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { staticBalancer } from '@flotilla/kit/testing';
+import { staticBalancer } from '@flotilla/kit/discovery';
 import { afterEach, describe, expect, it } from 'vitest';
 import { echoUpstream } from './testing/echo-upstream.js';
 import { startTestGateway, testRoute } from './testing/test-gateway.js';

@@ -1,4 +1,4 @@
-import { staticBalancer } from '@flotilla/kit/testing';
+import { staticBalancer } from '@flotilla/kit/discovery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPath } from './http/check-path.js';
 import { type EchoUpstream, echoUpstream } from './testing/echo-upstream.js';

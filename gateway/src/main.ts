@@ -1,8 +1,7 @@
 import { ConfigError, loadConfig, withDotEnv } from '@flotilla/kit/config';
-import { createRegistry, discoveryBalancer, noInstances } from '@flotilla/kit/discovery';
+import { createRegistry, discoveryBalancer, noInstances, staticBalancer } from '@flotilla/kit/discovery';
 import { HealthMonitor } from '@flotilla/kit/health';
 import { createLogger, createMetrics } from '@flotilla/kit/telemetry';
-import { staticBalancer } from '@flotilla/kit/testing';
 import { gatewayConfigSchema } from './gateway-config.js';
 import { gatewayFromConfig } from './gateway-from-config.js';
 import { registryRouteSource } from './routes/registry-route-source.js';

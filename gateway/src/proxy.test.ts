@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { staticBalancer } from '@flotilla/kit/testing';
+import { staticBalancer } from '@flotilla/kit/discovery';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EchoUpstream, echoUpstream } from './testing/echo-upstream.js';
 import { rawRequest, startTestGateway, type TestGateway, testRoute } from './testing/test-gateway.js';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { staticBalancer } from '@flotilla/kit/testing';
+import { staticBalancer } from '@flotilla/kit/discovery';
 import { exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EchoUpstream, echoUpstream } from '../testing/echo-upstream.js';

@@ -1,4 +1,4 @@
-import { staticBalancer } from '@flotilla/kit/testing';
+import { staticBalancer } from '@flotilla/kit/discovery';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RateLimitPolicy } from '../routes/route.js';
 import { echoUpstream } from '../testing/echo-upstream.js';

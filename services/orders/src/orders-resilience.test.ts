@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { type RunningService, startService } from '@flotilla/kit';
-import { staticBalancer, testDatabase } from '@flotilla/kit/testing';
+import { staticBalancer } from '@flotilla/kit/discovery';
+import { testDatabase } from '@flotilla/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../../tests/support/fault-proxy.js';
 import { ordersService } from './orders-service.js';

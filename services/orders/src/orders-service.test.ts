@@ -1,5 +1,6 @@
 import { type RunningService, startService } from '@flotilla/kit';
-import { staticBalancer, testDatabase } from '@flotilla/kit/testing';
+import { staticBalancer } from '@flotilla/kit/discovery';
+import { testDatabase } from '@flotilla/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersService } from './orders-service.js';
 import { spawnUsers } from './spawn-users.js';

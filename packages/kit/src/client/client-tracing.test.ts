@@ -2,8 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staticBalancer } from '../discovery/index.js';
 import { startTelemetry } from '../telemetry/index.js';
-import { staticBalancer } from '../testing/index.js';
 import { createServiceClient } from './index.js';
 
 const seen: IncomingHttpHeaders[] = [];

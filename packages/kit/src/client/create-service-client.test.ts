@@ -2,7 +2,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CallOutcome, LoadBalancer, ServiceInstance } from '../discovery/index.js';
+import {
+  type CallOutcome,
+  type LoadBalancer,
+  type ServiceInstance,
+  staticBalancer,
+} from '../discovery/index.js';
 import { FlotillaError } from '../errors/index.js';
 import { clientMetrics } from './client-metrics.js';
 import { createServiceClient, type ServiceClient } from './create-service-client.js';
@@ -47,30 +52,6 @@ class ScriptedUpstream {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
-}
-
-/** Round-robin over fixed URLs, avoiding instances already tried (the lint keeps kit/testing out of here). */
-function staticBalancer(byService: Record<string, string[]>): LoadBalancer {
-  let turn = 0;
-  return {
-    async pick(service, exclude) {
-      const all = (byService[service] ?? []).map((url, index): ServiceInstance => {
-        const { hostname, port } = new URL(url);
-        return {
-          id: `${service}-${index}`,
-          service,
-          address: hostname,
-          port: Number(port),
-          tags: [],
-          meta: {},
-        };
-      });
-      const fresh = all.filter((instance) => !exclude?.has(instance.id));
-      const candidates = fresh.length > 0 ? fresh : all;
-      return candidates[turn++ % Math.max(1, candidates.length)];
-    },
-    track: () => ({ done() {} }),
-  };
 }
 
 const unavailable: Answer = { status: 503, body: { code: 'NOT_READY' } };

@@ -19,3 +19,4 @@ export {
 } from './registry.js';
 export type { CallOutcome, LoadBalancer, ServiceInstance } from './service-instance.js';
 export { ServiceWatcher, type ServiceWatcherOptions } from './service-watcher.js';
+export { staticBalancer } from './static-balancer.js';

@@ -1,2 +1,1 @@
-export { staticBalancer } from './static-balancer.js';
 export { type TestDatabase, testDatabase } from './test-database.js';

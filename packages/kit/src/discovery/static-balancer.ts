@@ -1,7 +1,7 @@
-import type { LoadBalancer, ServiceInstance } from '../discovery/index.js';
+import type { LoadBalancer, ServiceInstance } from './service-instance.js';
 
 /**
- * A LoadBalancer over a fixed list of instances, for tests that run services without a registry:
+ * A LoadBalancer over a fixed list of instances, for processes and tests without a registry:
  * round-robin, honouring `exclude`, learning nothing from outcomes.
  */
 export function staticBalancer(instances: Readonly<Record<string, readonly string[]>>): LoadBalancer {
