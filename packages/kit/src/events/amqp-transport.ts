@@ -122,14 +122,16 @@ export class AmqpTransport implements EventTransport {
       model.on('error', (error: Error) => this.#options.onError(error));
       const channel = await model.createChannel();
       await channel.assertExchange(exchange, 'topic', { durable: true });
-      await channel.assertExchange(`${exchange}.dlx`, 'fanout', { durable: true });
+      // Direct, keyed by queue: each service's broker-side dead letters reach only its own queue.
+      await channel.assertExchange(`${exchange}.dead-letters`, 'direct', { durable: true });
       await channel.assertQueue(`${queue}.dead`, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-      await channel.bindQueue(`${queue}.dead`, `${exchange}.dlx`, '');
+      await channel.bindQueue(`${queue}.dead`, `${exchange}.dead-letters`, queue);
       await channel.assertQueue(queue, {
         durable: true,
         arguments: {
           'x-queue-type': 'quorum',
-          'x-dead-letter-exchange': `${exchange}.dlx`,
+          'x-dead-letter-exchange': `${exchange}.dead-letters`,
+          'x-dead-letter-routing-key': queue,
           'x-delivery-limit': this.#options.deliveryLimit ?? 50,
         },
       });

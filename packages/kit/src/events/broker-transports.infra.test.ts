@@ -53,7 +53,7 @@ async function brokerCleanup(kind: 'amqp' | 'nats', url: string, namespace: stri
     const channel = await connection.createChannel();
     for (const queue of ['tally', 'tally.dead']) await channel.deleteQueue(`${namespace}.events.${queue}`);
     await channel.deleteExchange(`${namespace}.events`);
-    await channel.deleteExchange(`${namespace}.events.dlx`);
+    await channel.deleteExchange(`${namespace}.events.dead-letters`);
     await connection.close();
   } else {
     const { connect } = await import('@nats-io/transport-node');
