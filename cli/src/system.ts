@@ -30,7 +30,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 /** Where the reference system listens: Consul's and the usual gateway port unless overridden. */
 export const DEFAULT_PORTS = { CONTROL_PLANE_PORT: 8500, GATEWAY_PORT: 8080 } as const;
 
-function portFrom(environment: Readonly<Record<string, string | undefined>>, name: keyof typeof DEFAULT_PORTS) {
+function portFrom(
+  environment: Readonly<Record<string, string | undefined>>,
+  name: keyof typeof DEFAULT_PORTS,
+) {
   const value = environment[name];
   if (value === undefined || value === '') return DEFAULT_PORTS[name];
   const port = Number(value);

@@ -93,12 +93,12 @@ const stop = (signal: NodeJS.Signals) => {
   Promise.resolve(registration?.stop())
     .then(() => gateway.close(config.SHUTDOWN_TIMEOUT))
     .then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

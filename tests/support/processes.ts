@@ -4,7 +4,9 @@ import { join } from 'node:path';
 /** Fields of /proc/<pid>/stat after the command name (which may itself hold spaces or parens). */
 function statFields(pid: number): string[] | undefined {
   try {
-    return readFileSync(join('/proc', String(pid), 'stat'), 'utf8').split(') ')[1]?.split(' ');
+    return readFileSync(join('/proc', String(pid), 'stat'), 'utf8')
+      .split(') ')[1]
+      ?.split(' ');
   } catch {
     return undefined;
   }
@@ -27,7 +29,7 @@ export function descendants(pid: number): number[] {
   const parents = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const parent = Number(statFields(Number(entry))?.[2]);
+    const parent = Number(statFields(Number(entry))?.[1]);
     if (Number.isInteger(parent)) parents.set(parent, [...(parents.get(parent) ?? []), Number(entry)]);
   }
   const found: number[] = [];
@@ -42,10 +44,14 @@ export function descendants(pid: number): number[] {
 }
 
 /** Polls `probe` every 100 ms until it returns a value (not undefined/false), or fails naming `what`. */
-export async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
