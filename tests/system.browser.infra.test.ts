@@ -247,6 +247,10 @@ describe('flotilla start, the reference system and its dashboard', () => {
       .locator('#trace-search')
       .evaluate((form) => (form as unknown as { requestSubmit(): void }).requestSubmit());
     await page.locator(`#trace-list [data-trace="${trace.traceId}"]`).click({ timeout: 10_000 });
+    // The list names each trace by its root span.
+    expect(await page.locator(`#trace-list [data-trace="${trace.traceId}"]`).textContent()).toContain(
+      'POST /orders',
+    );
     await page.waitForSelector('#waterfall .span-row');
     expect(await page.locator('#waterfall .span-row').count()).toBe(trace.spanCount);
     await page.evaluate(scrollToTop);
