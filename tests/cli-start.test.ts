@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive, processState, until } from './support/processes.js';
 import { repositoryRoot } from './support/spawn-service.js';
 
 const flotilla = join(repositoryRoot, 'cli/bin/flotilla.js');
@@ -18,31 +19,6 @@ afterAll(async () => {
   }
   rmSync(scratch, { recursive: true, force: true });
 });
-
-/** Alive = has a /proc entry that is not a zombie (init may reap late in a container). */
-function alive(pid: number): boolean {
-  const stat = join('/proc', String(pid), 'stat');
-  if (!existsSync(stat)) return false;
-  try {
-    return readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function processState(pid: number): string | undefined {
-  return readFileSync(join('/proc', String(pid), 'stat'), 'utf8').split(') ')[1]?.[0];
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const cli = (...args: string[]) =>
   promisify(execFile)(process.execPath, [flotilla, ...args], { cwd: scratch });

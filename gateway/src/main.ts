@@ -4,6 +4,7 @@ import { HealthMonitor } from '@flotilla/kit/health';
 import { createLogger, createMetrics } from '@flotilla/kit/telemetry';
 import { gatewayConfigSchema } from './gateway-config.js';
 import { gatewayFromConfig } from './gateway-from-config.js';
+import { registerGateway } from './register-gateway.js';
 import { registryRouteSource } from './routes/registry-route-source.js';
 
 // Exit code for a bad configuration (sysexits' EX_CONFIG), as services use.
@@ -72,6 +73,11 @@ const address = await gateway
     fail(`cannot listen on ${config.HOST}:${config.PORT} (${error.code ?? error.message})`),
   );
 health.markStarted();
+// A DNS registry takes no registrations; a Consul-style one lists the gateway for the dashboard.
+const registration =
+  registry?.kind === 'consul'
+    ? await registerGateway(registry, { host: config.HOST, port: address.port }, logger)
+    : undefined;
 logger.info(
   { url: `http://${address.address}:${address.port}`, config: loaded.redacted },
   'gateway listening',
@@ -83,13 +89,15 @@ const stop = (signal: NodeJS.Signals) => {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   health.markShuttingDown();
-  gateway.close(config.SHUTDOWN_TIMEOUT).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
+  Promise.resolve(registration?.stop())
+    .then(() => gateway.close(config.SHUTDOWN_TIMEOUT))
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { assertPortsFree } from '../assert-ports-free.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { type Io, writeLine } from '../io.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { type InstanceView, Supervisor } from '../supervisor.js';
 import { startSupervisorControl } from '../supervisor-control.js';
-import { type ProcessSpec, referenceSystem } from '../system.js';
+import { type ProcessSpec, referencePorts, referenceSystem } from '../system.js';
 import { CONFIG_FILE, loadSystemConfig, MAX_INSTANCES } from '../system-config.js';
 import { Terminal } from '../terminal.js';
 
@@ -19,7 +20,11 @@ Ctrl-C or SIGTERM.
 options:
   --config <file>            a system file (JSON) instead of the reference system
   --instances <name>=<n>     run n instances of a process (repeatable), e.g. --instances users=3
-  -h, --help                 this help`;
+  -h, --help                 this help
+
+environment (reference system):
+  CONTROL_PLANE_PORT         port of the control plane and dashboard (default 8500)
+  GATEWAY_PORT               port of the gateway (default 8080)`;
 
 function withInstances(system: readonly ProcessSpec[], overrides: readonly string[]): ProcessSpec[] {
   const counts = new Map<string, number>();
@@ -55,13 +60,14 @@ function statusLine(instances: readonly InstanceView[], startedAt: number): stri
   ].join(' · ');
 }
 
-function chooseSystem(
+async function chooseSystem(
   io: Io,
   config: string | undefined,
-): { system: readonly ProcessSpec[]; source: string } {
+): Promise<{ system: readonly ProcessSpec[]; source: string }> {
   const file = config ? resolve(io.cwd, config) : resolve(io.cwd, CONFIG_FILE);
   if (config || existsSync(file)) return { system: loadSystemConfig(file), source: file };
-  return { system: referenceSystem(), source: 'the reference system' };
+  await assertPortsFree(referencePorts(io.env));
+  return { system: referenceSystem(io.env), source: 'the reference system' };
 }
 
 export const startCommand: Command = {
@@ -78,7 +84,7 @@ export const startCommand: Command = {
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`start: unexpected argument "${positionals[0]}"`);
-    const chosen = chooseSystem(io, values.config);
+    const chosen = await chooseSystem(io, values.config);
     const system = withInstances(chosen.system, values.instances ?? []);
 
     const terminal = new Terminal(io.stdout);

@@ -44,7 +44,15 @@ export const statusCommand: Command = {
       })),
     );
     if (values.json) {
-      writeLine(io.stdout, JSON.stringify({ registry: registry.url, services, instances: rows }, null, 2));
+      // Absent readings are null, not missing keys, so every instance has the same fields.
+      const instances = rows.map((row) => ({
+        ...row,
+        version: row.version ?? null,
+        breakers: row.breakers ?? null,
+        outboxPending: row.outboxPending ?? null,
+        deadLetters: row.deadLetters ?? null,
+      }));
+      writeLine(io.stdout, JSON.stringify({ registry: registry.url, services, instances }, null, 2));
       return 0;
     }
     if (rows.length === 0) {

@@ -67,8 +67,9 @@ export function toSummaries(body) {
     const start = toMillis(raw.startTime ?? raw.start ?? raw.startTimeUnixNano);
     return {
       traceId: String(raw.traceId ?? raw.trace_id ?? raw.id),
-      service: String(raw.rootService ?? raw.service ?? raw.serviceName ?? ''),
-      name: String(raw.rootName ?? raw.name ?? raw.route ?? raw.rootSpanName ?? ''),
+      // The trace store's `root: { serviceName, name }`, or flat fields.
+      service: String(raw.root?.serviceName ?? raw.rootService ?? raw.service ?? raw.serviceName ?? ''),
+      name: String(raw.root?.name ?? raw.rootName ?? raw.name ?? raw.route ?? raw.rootSpanName ?? ''),
       start,
       duration: durationOf(raw, start, toMillis(raw.endTime ?? raw.end)),
       spanCount: raw.spanCount ?? raw.spans?.length,

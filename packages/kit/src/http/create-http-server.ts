@@ -16,6 +16,8 @@ import { sendProblem } from './send-problem.js';
 import { toFlotillaError } from './to-flotilla-error.js';
 import { requestSpanOf, traceRequests } from './trace-requests.js';
 
+const PROBE_ROUTES = new Set(['/health/live', '/health/ready', '/health/started', '/metrics']);
+
 export type HttpServer = FastifyInstance<
   RawServerDefault,
   RawRequestDefaultExpression,
@@ -83,7 +85,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       },
       seconds,
     );
-    request.log.info(
+    // The registry and orchestrators probe every instance every few seconds: those lines would drown
+    // the real traffic, so a passing probe is logged at debug.
+    const level = PROBE_ROUTES.has(route) && reply.statusCode < 400 ? 'debug' : 'info';
+    request.log[level](
       {
         method: request.method,
         route,

@@ -135,7 +135,15 @@ async function assemble<S extends ConfigSchema>(
     metrics,
     bodyLimitBytes: base.BODY_LIMIT,
     tracing: telemetry,
-    untracedRoutes: ['/health/live', '/health/ready', '/health/started', '/metrics', '/openapi.json'],
+    // Probes and the dashboard's scrapes, every few seconds: not traffic worth a trace.
+    untracedRoutes: [
+      '/health/live',
+      '/health/ready',
+      '/health/started',
+      '/metrics',
+      '/openapi.json',
+      '/internal/breakers',
+    ],
     ...(definition.description ? { description: definition.description } : {}),
   });
   const registry = base.REGISTRY_URL

@@ -1,0 +1,281 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alive, descendants, until } from './support/processes.js';
+import { repositoryRoot } from './support/spawn-service.js';
+
+// The whole reference system, started by the real `flotilla start` and watched through the
+// dashboard in Debian's chromium (apt-get install chromium; .ci/run installs it).
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(repositoryRoot, 'test-artifacts');
+const flotilla = join(repositoryRoot, 'cli/bin/flotilla.js');
+// Own data directory (embedded databases, registry snapshot, supervisor file): nothing of a
+// developer's own `flotilla start` in the repository is read or touched.
+const scratch = mkdtempSync(join(tmpdir(), 'flotilla-system-'));
+const profile = mkdtempSync(join(tmpdir(), 'flotilla-chromium-'));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running `flotilla start`, with everything it printed so far. */
+interface Started {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** The CLI's own figure from `all N process(es) ready in X s`. */
+  readonly readySeconds: number;
+}
+
+let environment: NodeJS.ProcessEnv;
+let controlPlane: string;
+let gateway: string;
+let system: Started | undefined;
+let browser: BrowserContext | undefined;
+let page: Page;
+
+async function start(): Promise<Started> {
+  const child = spawn(process.execPath, [flotilla, 'start'], {
+    cwd: scratch,
+    env: environment,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const ready = await until(
+    'all ready',
+    () => {
+      if (child.exitCode !== null) throw new Error(`flotilla start exited early:\n${output}`);
+      return /all (\d+) process\(es\) ready in ([\d.]+) s/.exec(output) ?? undefined;
+    },
+    60_000,
+  );
+  return { child, output: () => output, readySeconds: Number(ready[2]) };
+}
+
+/** SIGINT, as Ctrl-C; resolves with the exit code once the CLI has stopped everything. */
+async function stop(started: Started): Promise<number | null> {
+  if (started.child.exitCode !== null) return started.child.exitCode;
+  const exited = once(started.child, 'exit');
+  started.child.kill('SIGINT');
+  const [code] = await exited;
+  return code as number | null;
+}
+
+const cli = (...args: string[]) =>
+  promisify(execFile)(process.execPath, [flotilla, ...args], { cwd: scratch, env: environment });
+
+async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${gateway}${path}`, {
+    ...init,
+    headers: { 'content-type': 'application/json' },
+    signal: AbortSignal.timeout(5_000),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+const placeOrder = (userId: string) =>
+  api<{ id: string }>('/api/orders', {
+    method: 'POST',
+    body: JSON.stringify({ userId, items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 1250 }] }),
+  });
+
+// Runs in the page (this file has no DOM types).
+const scrollToTop = () => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0);
+
+beforeAll(async () => {
+  const [controlPlanePort, gatewayPort] = [await freePort(), await freePort()];
+  controlPlane = `http://127.0.0.1:${controlPlanePort}`;
+  gateway = `http://127.0.0.1:${gatewayPort}`;
+  environment = {
+    ...process.env,
+    CONTROL_PLANE_PORT: String(controlPlanePort),
+    GATEWAY_PORT: String(gatewayPort),
+    REGISTRY_URL: controlPlane,
+    // Embedded databases under the scratch directory, not the engines the infra project points at.
+    DATABASE_URL: '',
+    // `flotilla load` sends more than the gateway's default 100 requests a minute per client.
+    RATE_LIMIT: '0',
+  };
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, 'system-figures.txt'), '');
+  system = await start();
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 900 },
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (system && system.child.exitCode === null) {
+    system.child.kill('SIGKILL');
+    await once(system.child, 'exit');
+  }
+  rmSync(scratch, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
+});
+
+describe('flotilla start, the reference system and its dashboard', () => {
+  it('serves traffic through the gateway and shows every service healthy', async () => {
+    const load = await cli('load', '--rate', '20', '--duration', '5', '--gateway', gateway);
+    expect(load.stdout).toMatch(/errors\s+none/);
+
+    const failures: string[] = [];
+    page.on('pageerror', (error) => failures.push(error.message));
+    await page.goto(`${controlPlane}/ui`);
+    for (const name of ['gateway', 'users', 'orders']) {
+      await page.waitForSelector(`#topology [data-service="${name}"][data-status="healthy"]`, {
+        timeout: 15_000,
+      });
+    }
+    await page.waitForSelector('#topology [data-edge="orders->users"][data-breaker="closed"]', {
+      timeout: 10_000,
+    });
+    // Request rates need two scrapes of the traffic above.
+    await expect
+      .poll(() => page.locator('#card-orders .figure .value').first().textContent(), { timeout: 15_000 })
+      .not.toBe('–');
+    await page.evaluate(scrollToTop);
+    await page.screenshot({ path: join(ARTIFACTS, 'system-healthy.png'), fullPage: true });
+    expect(failures).toEqual([]);
+
+    const status = JSON.parse((await cli('status', '--json')).stdout) as {
+      instances: { service: string; health: string }[];
+    };
+    expect(status.instances.map((instance) => [instance.service, instance.health]).sort()).toEqual([
+      ['gateway', 'passing'],
+      ['orders', 'passing'],
+      ['users', 'passing'],
+    ]);
+  });
+
+  it('shows users down and the orders → users breaker open while users is unreachable', async () => {
+    const user = await api<{ id: string }>('/api/users', {
+      method: 'POST',
+      body: JSON.stringify({ email: `e2e-${Date.now()}@example.com`, name: 'E2E' }),
+    });
+    expect(user.status).toBe(201);
+    expect((await placeOrder(user.body.id)).status).toBe(201);
+
+    // Killed, users would be restarted by the supervisor within a second; paused (SIGSTOP), it
+    // stays registered but unreachable: health checks time out and calls to it fail.
+    const paused = Date.now();
+    expect((await cli('chaos', 'pause', 'users', '--seconds', '12')).stdout).toMatch(/^pause users\/1/);
+    const statuses: number[] = [];
+    let orders = true;
+    const traffic = (async () => {
+      while (orders) {
+        statuses.push((await placeOrder(user.body.id).catch(() => ({ status: 0 }))).status);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
+    try {
+      await page.waitForSelector('#topology [data-service="users"][data-status="down"]', { timeout: 15_000 });
+      await page.waitForSelector('#topology [data-edge="orders->users"][data-breaker="open"]', {
+        timeout: 15_000,
+      });
+    } finally {
+      orders = false;
+      await traffic;
+    }
+    const seen = (Date.now() - paused) / 1000;
+    appendFileSync(join(ARTIFACTS, 'system-figures.txt'), `users down and breaker open after ${seen} s\n`);
+    expect(await page.locator('#card-orders [data-breaker-target="users"]').getAttribute('data-state')).toBe(
+      'open',
+    );
+    // No order was accepted without its user, and none hung.
+    expect(statuses.filter((status) => status === 201 || status === 0)).toEqual([]);
+    await page.evaluate(scrollToTop);
+    await page.screenshot({ path: join(ARTIFACTS, 'system-users-down.png'), fullPage: true });
+  }, 60_000);
+
+  it('recovers once users is back, and opens a trace through orders and users as a waterfall', async () => {
+    // Users resumes when the pause ends; the breaker lets a trial call through once half-open.
+    const placed = await until('an order placed again', async () => {
+      const user = await api<{ id: string }>('/api/users', {
+        method: 'POST',
+        body: JSON.stringify({ email: `e2e-${Date.now()}@example.com`, name: 'E2E' }),
+      }).catch(() => undefined);
+      if (user?.status !== 201) return undefined;
+      const answer = await placeOrder(user.body.id).catch(() => undefined);
+      return answer?.status === 201 ? answer.body : undefined;
+    });
+    await page.locator('[data-tab="overview"]').click();
+    await page.waitForSelector('#topology [data-service="users"][data-status="healthy"]', {
+      timeout: 15_000,
+    });
+
+    type TraceSummary = { traceId: string; services: string[]; spanCount: number };
+    // Spans reach the control plane in export batches.
+    const trace = await until("the order's trace in the store", async () => {
+      const { traces } = (await (
+        await fetch(`${controlPlane}/api/traces?service=orders&limit=50`)
+      ).json()) as {
+        traces: TraceSummary[];
+      };
+      return traces.find((candidate) => candidate.services.includes('users') && candidate.spanCount >= 3);
+    });
+    expect(placed.id).toBeDefined();
+    await page.locator('[data-tab="traces"]').click();
+    await page.locator('#trace-search select[name=service]').selectOption('orders');
+    await page
+      .locator('#trace-search')
+      .evaluate((form) => (form as unknown as { requestSubmit(): void }).requestSubmit());
+    await page.locator(`#trace-list [data-trace="${trace.traceId}"]`).click({ timeout: 10_000 });
+    // The list names each trace by its root span.
+    expect(await page.locator(`#trace-list [data-trace="${trace.traceId}"]`).textContent()).toContain(
+      'POST /orders',
+    );
+    await page.waitForSelector('#waterfall .span-row');
+    expect(await page.locator('#waterfall .span-row').count()).toBe(trace.spanCount);
+    await page.evaluate(scrollToTop);
+    await page.screenshot({ path: join(ARTIFACTS, 'system-trace.png'), fullPage: true });
+  });
+
+  it('stops on Ctrl-C leaving no process behind, and starts again warm', async () => {
+    const first = system!;
+    const pids = descendants(first.child.pid!);
+    expect(pids.length).toBeGreaterThanOrEqual(4);
+    expect(await stop(first)).toBe(0);
+    expect(first.output()).toContain('[flotilla] stopped');
+    await until('every child and grandchild gone', () => pids.every((pid) => !alive(pid)), 5_000);
+
+    const second = await start();
+    system = second;
+    const secondPids = descendants(second.child.pid!);
+    expect(await stop(second)).toBe(0);
+    await until(
+      'every process of the second start gone',
+      () => secondPids.every((pid) => !alive(pid)),
+      5_000,
+    );
+    const figures = `first start: all ready in ${first.readySeconds} s\nsecond (warm) start: all ready in ${second.readySeconds} s\n`;
+    appendFileSync(join(ARTIFACTS, 'system-figures.txt'), figures);
+    process.stdout.write(figures);
+  }, 90_000);
+});
