@@ -143,6 +143,8 @@ async function assemble<S extends ConfigSchema>(
       '/metrics',
       '/openapi.json',
       '/internal/breakers',
+      '/events/subscriptions',
+      '/events/dead-letters',
     ],
     ...(definition.description ? { description: definition.description } : {}),
   });
