@@ -63,10 +63,10 @@ func writeProblem(w http.ResponseWriter, status int, code, title, detail string)
 
 func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/"+s.name+"/hello", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, "application/json", map[string]string{"service": s.name, "language": "go", "instance": s.instanceID})
 	})
-	mux.HandleFunc("/received", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/"+s.name+"/received", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		writeJSON(w, 200, "application/json", append([]cloudEvent{}, s.received...))

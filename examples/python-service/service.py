@@ -38,12 +38,12 @@ def problem(status, code, title, detail):
     return app.response_class(json.dumps(body), status=status, mimetype="application/problem+json")
 
 
-@app.get("/hello")
+@app.get(f"/{NAME}/hello")
 def hello():
     return jsonify({"service": NAME, "language": "python", "instance": INSTANCE_ID})
 
 
-@app.get("/received")
+@app.get(f"/{NAME}/received")
 def list_received():
     with received_lock:
         return jsonify(list(received))
@@ -138,7 +138,7 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(json.dumps({"msg": f"{NAME} listening", "url": f"http://{HOST}:{port}"}), flush=True)
+    print(json.dumps({"msg": f"{NAME} listening", "url": f"http://{HOST}:{port}"}, separators=(",", ":")), flush=True)
     app.run(host=HOST, port=port)
 
 

@@ -14,7 +14,14 @@ export interface SpawnedService {
 
 /** Runs a TypeScript entry file as its own process, with only the given environment on top of PATH. */
 export function spawnEntry(entry: string, environment: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  return spawnCommand([process.execPath, '--import', 'tsx', entry], environment);
+}
+
+/** Runs any program (a Python or Go service, say) with only the given environment on top of PATH. */
+export function spawnCommand(argv: readonly string[], environment: Record<string, string>) {
+  const [command, ...args] = argv;
+  if (!command) throw new Error('spawnCommand needs a program');
+  const child = spawn(command, args, {
     cwd: repositoryRoot,
     env: { PATH: process.env.PATH ?? '', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,13 +37,17 @@ export function spawnEntry(entry: string, environment: Record<string, string>) {
   return { child, stdout, stderr, exited };
 }
 
-/** Starts a service entry and waits for its "listening" log line (or its early exit). */
+/**
+ * Starts a service and waits for its "listening" log line (or its early exit): a TypeScript entry
+ * file, or a whole command line for a program in another language.
+ */
 export async function spawnService(
-  entry: string,
+  entry: string | readonly string[],
   environment: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<SpawnedService> {
-  const spawned = spawnEntry(entry, environment);
+  const spawned =
+    typeof entry === 'string' ? spawnEntry(entry, environment) : spawnCommand(entry, environment);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       // A process that never said it listens would otherwise outlive the test.

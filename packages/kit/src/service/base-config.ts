@@ -16,6 +16,8 @@ export const baseConfigSchema = {
   EVENTS_URL: env.url({
     protocols: ['amqp:', 'amqps:', 'nats:'],
     optional: true,
+    // Broker URLs carry credentials: also from EVENTS_URL_FILE, and masked in logs.
+    secret: true,
     describe: 'event broker (amqp:// RabbitMQ, nats:// JetStream); unset: embedded delivery over HTTP',
   }),
   BODY_LIMIT: env.integer({ default: 1024 * 1024, min: 1, describe: 'largest request body in bytes' }),
