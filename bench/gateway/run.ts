@@ -1,7 +1,9 @@
 /**
  * Gateway benchmark: the same small JSON upstream measured (a) directly, (b) behind nginx,
  * (c) behind bare @fastify/http-proxy, (d) behind Express + http-proxy-middleware and (e) behind
- * Flotilla's gateway with rate limiting, breaker, balancing and JWT auth on (a valid token reused).
+ * Flotilla's gateway with rate limiting, breaker, balancing and JWT auth on (a valid token reused),
+ * tracing off, and (f) the same gateway with tracing on: every request sampled, its span exported
+ * over OTLP/protobuf to a sink in another process.
  * Each variant gets the same wrk run; the proxy's CPU time is read from /proc around the run.
  * Nothing is pinned: wrk, the proxy and the upstream share the machine's cores.
  *
@@ -20,7 +22,15 @@ const CONNECTIONS = 64;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'flotilla-bench-'));
-const ports = { upstream: 19100, nginx: 19101, fastify: 19102, express: 19103, gateway: 19104 };
+const ports = {
+  upstream: 19100,
+  nginx: 19101,
+  fastify: 19102,
+  express: 19103,
+  gateway: 19104,
+  traced: 19105,
+  sink: 19106,
+};
 const children: ChildProcess[] = [];
 
 interface Result {
@@ -192,8 +202,7 @@ async function main(): Promise<void> {
       ],
     }),
   );
-  const gateway = await tsx(join(root, 'gateway/src/main.ts'), [], {
-    PORT: String(ports.gateway),
+  const gatewayEnv = {
     LOG_LEVEL: 'info',
     ROUTES_FILE: routesFile,
     UPSTREAMS: `users=${upstreamUrl}`,
@@ -201,6 +210,14 @@ async function main(): Promise<void> {
     JWT_ALGORITHMS: 'RS256',
     JWT_ISSUER: 'https://id.bench',
     JWT_AUDIENCE: 'flotilla',
+    // The benchmark measures throughput: on a loaded machine a GC pause (more of them with tracing
+    // on) can pass the default 200 ms lag and shed requests, which wrk would count as failures.
+    SHED_EVENT_LOOP_LAG: '2s',
+  };
+  const gateway = await tsx(join(root, 'gateway/src/main.ts'), [], {
+    ...gatewayEnv,
+    PORT: String(ports.gateway),
+    OTEL_SDK_DISABLED: 'true',
   }).catch(async () => {
     throw new Error('the gateway did not start');
   });
@@ -210,13 +227,34 @@ async function main(): Promise<void> {
     [gateway.pid!],
     [`authorization: Bearer ${token}`],
   );
+  gateway.kill();
+
+  await tsx(join(here, 'otlp-sink.ts'), [String(ports.sink)]);
+  const traced = await tsx(join(root, 'gateway/src/main.ts'), [], {
+    ...gatewayEnv,
+    PORT: String(ports.traced),
+    OTEL_TRACES_SAMPLER: 'always_on',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.sink}`,
+    OTEL_BSP_SCHEDULE_DELAY: '1000',
+  }).catch(async () => {
+    throw new Error('the traced gateway did not start');
+  });
+  results.f = await measure(
+    '(f) the same, tracing on (100%)',
+    `http://127.0.0.1:${ports.traced}/api/users/42`,
+    [traced.pid!],
+    [`authorization: Bearer ${token}`],
+  );
 
   const e = results.e!;
+  const f = results.f!;
   const ratio = (other: Result | undefined, target: number) =>
     other === undefined ? 'n/a (skipped)' : `${(e.rps / other.rps).toFixed(2)} (target ≥ ${target})`;
   process.stdout.write(
     `\ne/b = ${ratio(results.b, 0.3)}\ne/c = ${ratio(results.c, 1.2)}\ne/d = ${ratio(results.d, 3)}\n` +
       `gateway CPU = ${e.cpuUsPerRequest!.toFixed(0)} µs/request (target ≤ 80)\n` +
+      `tracing on/off: f/e = ${(f.rps / e.rps).toFixed(2)} throughput, ` +
+      `+${(f.cpuUsPerRequest! - e.cpuUsPerRequest!).toFixed(0)} µs CPU/request\n` +
       `wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS} s per variant after a 1 s warm-up; ` +
       'wrk, proxy and upstream unpinned on the same cores.\n',
   );

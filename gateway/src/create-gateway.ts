@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { LoadBalancer } from '@flotilla/kit/discovery';
 import { FlotillaError } from '@flotilla/kit/errors';
 import type { HealthMonitor } from '@flotilla/kit/health';
-import type { Logger, ServiceMetrics } from '@flotilla/kit/telemetry';
+import { injectTraceContext, type Logger, type ServiceMetrics, type Tracing } from '@flotilla/kit/telemetry';
 import type { Identity, JwtAuthenticator } from './auth/jwt-authenticator.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { checkPath } from './http/check-path.js';
@@ -21,6 +21,7 @@ import { setRateLimitHeaders } from './rate-limit/rate-limit-headers.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { Route, RouteSource } from './routes/route.js';
 import { RouteTable, upstreamPath } from './routes/route-table.js';
+import { type RequestSpan, traceRequest } from './tracing/request-span.js';
 import { forwardRequest } from './upstream/forward-request.js';
 import { limitBody } from './upstream/limit-body.js';
 import { type BreakerOptions, isBrokenCircuit, UpstreamBreakers } from './upstream/upstream-breakers.js';
@@ -55,6 +56,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   readonly health: HealthMonitor;
+  /** Traces routed requests when given (telemetry on); nothing span-related runs without it. */
+  readonly tracing?: Tracing;
 }
 
 export interface Gateway {
@@ -80,7 +83,7 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function createGateway(options: GatewayOptions): Gateway {
-  const { balancer, rateLimiter, authenticator, logger, health } = options;
+  const { balancer, rateLimiter, authenticator, logger, health, tracing } = options;
   const metrics = new GatewayMetrics(options.metrics, rateLimiter);
   const cors = new Cors(options.cors);
   const clientAddress = new ClientAddress(options.trustedProxies);
@@ -172,20 +175,58 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (await ownRoute(path, request, response, requestId)) return;
 
     const route = table.match(path);
-    if (route === undefined) {
-      request.resume();
-      return writeProblem(response, new FlotillaError('ROUTE_NOT_FOUND'), path, requestId);
+    if (tracing === undefined) {
+      await routed(route, request, response, requestId, method, path, query, started, undefined);
+      return;
     }
-    if (cors.apply(request, response)) return;
-    shedder.inFlight++;
-    let status: number;
+    const client = clientAddress.of(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for']);
+    const facts = { method: KNOWN_METHODS.has(method) ? method : '_OTHER', path, client, route };
+    await traceRequest(tracing, request, facts, (span) =>
+      routed(route, request, response, requestId, method, path, query, started, span),
+    );
+  }
+
+  /**
+   * A request for a routed path, answered by the upstream or with a problem; returns the status.
+   * It never throws: an unexpected error is logged (inside the request's span, so with its trace
+   * id) and answered 500.
+   */
+  async function routed(
+    route: Route | undefined,
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    method: string,
+    path: string,
+    query: string,
+    started: number,
+    span: RequestSpan | undefined,
+  ): Promise<number> {
+    // With tracing on, a problem names the trace, so a client's report leads to it.
+    const traceId = span?.traceId ?? requestId;
     try {
-      status = await proxy(route, request, response, requestId, method, path + query, path);
-    } finally {
-      shedder.inFlight--;
+      if (route === undefined) {
+        request.resume();
+        writeProblem(response, new FlotillaError('ROUTE_NOT_FOUND'), path, traceId);
+        return 404;
+      }
+      if (cors.apply(request, response)) return response.statusCode;
+      shedder.inFlight++;
+      let status: number;
+      try {
+        status = await proxy(route, request, response, requestId, traceId, method, path + query, path, span);
+      } finally {
+        shedder.inFlight--;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      metrics.request(KNOWN_METHODS.has(method) ? method : '_OTHER', route.prefix, status, seconds);
+      return status;
+    } catch (error) {
+      span?.fail(error, error instanceof Error ? error.name : '_OTHER');
+      logger.error({ err: error }, 'request failed');
+      writeProblem(response, new FlotillaError('INTERNAL'), path, traceId);
+      return 500;
     }
-    const seconds = (performance.now() - started) / 1000;
-    metrics.request(KNOWN_METHODS.has(method) ? method : '_OTHER', route.prefix, status, seconds);
   }
 
   async function proxy(
@@ -193,13 +234,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     request: IncomingMessage,
     response: ServerResponse,
     requestId: string,
+    traceId: string,
     method: string,
     target: string,
     path: string,
+    span: RequestSpan | undefined,
   ): Promise<number> {
     const fail = (error: FlotillaError): number => {
       request.resume();
-      writeProblem(response, error, path, requestId);
+      writeProblem(response, error, path, traceId);
       return error.status;
     };
     let identity: Identity | undefined;
@@ -243,6 +286,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     const headers = endToEndHeaders(request.headers, GATEWAY_SET);
     forwardingHeaders(headers, request, peer);
     headers['x-request-id'] = requestId;
+    if (span !== undefined) {
+      // The upstream continues the gateway's span, never a client-sent (possibly bogus) context.
+      delete headers.traceparent;
+      delete headers.tracestate;
+      injectTraceContext(headers);
+    }
     if (identity !== undefined) {
       headers['x-auth-subject'] = identity.subject;
       headers['x-auth-claims'] = identity.claimsHeader;
@@ -288,6 +337,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!(error instanceof FlotillaError) && !isBrokenCircuit(error)) {
         logger.error({ err: error, upstream: route.service }, 'forwarding failed');
       }
+      span?.fail(error, mapped.code);
       metrics.upstream(route.service, mapped.status, (performance.now() - started) / 1000);
       return fail(mapped);
     }

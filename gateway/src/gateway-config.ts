@@ -1,4 +1,5 @@
 import { env } from '@flotilla/kit/config';
+import { telemetryConfigSchema } from '@flotilla/kit/telemetry';
 
 /** Every setting of the gateway process; `main.ts` loads it from the environment. */
 export const gatewayConfigSchema = {
@@ -60,4 +61,5 @@ export const gatewayConfigSchema = {
   MAX_HEADER_SIZE: env.integer({ default: 16 * 1024, min: 1024 }),
   HEALTH_CHECK_TIMEOUT: env.duration({ default: 2_000 }),
   SHUTDOWN_TIMEOUT: env.duration({ default: 10_000 }),
+  ...telemetryConfigSchema,
 };

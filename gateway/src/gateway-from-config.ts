@@ -1,7 +1,7 @@
 import type { ConfigValues } from '@flotilla/kit/config';
 import type { LoadBalancer } from '@flotilla/kit/discovery';
 import type { HealthMonitor } from '@flotilla/kit/health';
-import type { Logger, ServiceMetrics } from '@flotilla/kit/telemetry';
+import type { Logger, ServiceMetrics, Tracing } from '@flotilla/kit/telemetry';
 import { JwtAuthenticator } from './auth/jwt-authenticator.js';
 import { createGateway, type Gateway } from './create-gateway.js';
 import type { gatewayConfigSchema } from './gateway-config.js';
@@ -22,6 +22,8 @@ export interface GatewayDependencies {
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   readonly health: HealthMonitor;
+  /** Given when telemetry is on: routed requests are traced. */
+  readonly tracing?: Tracing;
 }
 
 export function routeDefaults(config: GatewayConfig): RouteDefaults {
@@ -104,5 +106,6 @@ export function gatewayFromConfig(config: GatewayConfig, dependencies: GatewayDe
     logger,
     metrics: dependencies.metrics,
     health: dependencies.health,
+    ...(dependencies.tracing ? { tracing: dependencies.tracing } : {}),
   });
 }

@@ -1,7 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, withDotEnv } from '@flotilla/kit/config';
 import { createRegistry, discoveryBalancer, noInstances, staticBalancer } from '@flotilla/kit/discovery';
 import { HealthMonitor } from '@flotilla/kit/health';
-import { createLogger, createMetrics } from '@flotilla/kit/telemetry';
+import {
+  createLogger,
+  createMetrics,
+  startTelemetry,
+  telemetryOptionsFrom,
+  traceLogFields,
+} from '@flotilla/kit/telemetry';
 import { gatewayConfigSchema } from './gateway-config.js';
 import { gatewayFromConfig } from './gateway-from-config.js';
 import { registerGateway } from './register-gateway.js';
@@ -24,11 +31,17 @@ try {
 }
 const config = loaded.values;
 
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const telemetry = startTelemetry(telemetryOptionsFrom(config, { name: 'gateway', version }));
 const logger = createLogger({
   name: 'gateway',
   level: config.LOG_LEVEL,
   pretty: config.LOG_PRETTY,
   secrets: loaded.secrets,
+  // Lines written while handling a request carry its trace_id and span_id.
+  ...(telemetry.enabled ? { mixin: traceLogFields } : {}),
 });
 
 // Upstreams come from the registry; `UPSTREAMS=users=http://127.0.0.1:3001,…` fixes them instead
@@ -63,6 +76,7 @@ try {
     metrics,
     health,
     ...(extraRoutes ? { extraRoutes } : {}),
+    ...(telemetry.enabled ? { tracing: telemetry } : {}),
   });
 } catch (error) {
   fail((error as Error).message);
@@ -91,6 +105,8 @@ const stop = (signal: NodeJS.Signals) => {
   health.markShuttingDown();
   Promise.resolve(registration?.stop())
     .then(() => gateway.close(config.SHUTDOWN_TIMEOUT))
+    // The spans of the last requests are exported before the process ends.
+    .then(() => telemetry.shutdown())
     .then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,0 +1,217 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kill, repositoryRoot, type SpawnedService, spawnService } from './support/spawn-service.js';
+
+// One request followed across processes: gateway → orders → users, exported over OTLP to the
+// control plane's trace store and read back through its JSON API.
+
+const scratch = mkdtempSync(join(tmpdir(), 'flotilla-gateway-tracing-'));
+const entry = (path: string) => join(repositoryRoot, path);
+
+interface StoredSpan {
+  readonly spanId: string;
+  readonly parentSpanId: string | null;
+  readonly serviceName: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly status: { readonly code: string };
+  readonly attributes: Record<string, unknown>;
+}
+interface TraceSummary {
+  readonly traceId: string;
+  readonly root: { readonly serviceName: string; readonly name: string } | null;
+}
+
+let controlPlane: SpawnedService;
+let gateway: SpawnedService;
+const services: SpawnedService[] = [];
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    // A hang guard only: on a loaded machine exports and registry checks take their time.
+    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, init);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+async function passing(service: string): Promise<boolean> {
+  const { body } = await json<unknown[]>(`${controlPlane.url}/v1/health/service/${service}?passing=true`);
+  return body.length > 0;
+}
+
+async function traceSpans(traceId: string): Promise<StoredSpan[] | undefined> {
+  const response = await fetch(`${controlPlane.url}/api/traces/${traceId}`);
+  if (response.status === 404) return undefined;
+  return ((await response.json()) as { spans: StoredSpan[] }).spans;
+}
+
+/** The gateway's traces whose root is `name`, newest first. */
+async function gatewayTraces(name: string): Promise<TraceSummary[]> {
+  const { body } = await json<{ traces: TraceSummary[] }>(
+    `${controlPlane.url}/api/traces?service=gateway&limit=100`,
+  );
+  return body.traces.filter(
+    (summary) => summary.root?.serviceName === 'gateway' && summary.root.name === name,
+  );
+}
+
+beforeAll(async () => {
+  const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_BSP_SCHEDULE_DELAY: '200' };
+  controlPlane = await spawnService(entry('packages/control-plane/src/main.ts'), {
+    PORT: '0',
+    REGISTRY_SNAPSHOT_PATH: join(scratch, 'registry.json'),
+    CHECK_TICK: '50ms',
+  });
+  otel.OTEL_EXPORTER_OTLP_ENDPOINT = controlPlane.url;
+  const registered = {
+    ...otel,
+    REGISTRY_URL: controlPlane.url,
+    REGISTRY_CHECK_INTERVAL: '300ms',
+    REGISTRY_CHECK_TIMEOUT: '1s',
+  };
+  // One after another: embedded databases initialising at once starve a 2-core machine.
+  for (const name of ['users', 'orders']) {
+    services.push(
+      await spawnService(
+        entry(`services/${name}/src/main.ts`),
+        { ...registered, DATA_DIR: join(scratch, name) },
+        90_000,
+      ),
+    );
+  }
+  gateway = await spawnService(entry('gateway/src/main.ts'), {
+    ...otel,
+    PORT: '0',
+    REGISTRY_URL: controlPlane.url,
+    REGISTRY_ROUTES_REFRESH: '300ms',
+  });
+  await eventually(
+    async () => ((await passing('users')) && (await passing('orders')) ? true : undefined),
+    'both services passing',
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await kill(gateway);
+  await Promise.all(services.map(kill));
+  await kill(controlPlane);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('one trace from the gateway through orders to users', () => {
+  it('parents the gateway, orders, its call to users, users and the database spans', async () => {
+    const user = await eventually(async () => {
+      const { status, body } = await json<{ id: string }>(`${gateway.url}/api/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Ada', email: `ada-${Date.now()}@example.com` }),
+      });
+      return status === 201 ? body : undefined;
+    }, 'a user created through the gateway');
+    // Retried until orders reached users (its fallback answers 503 until it can).
+    await eventually(async () => {
+      const { status } = await json(`${gateway.url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: user.id, items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }] }),
+      });
+      return status === 201 ? true : undefined;
+    }, 'an order created through the gateway');
+
+    // Spans reach the store from three processes, each on its own export schedule.
+    const spans = await eventually(async () => {
+      for (const summary of await gatewayTraces('POST /api/orders')) {
+        const found = await traceSpans(summary.traceId);
+        const created = found?.some(
+          (span) => span.serviceName === 'gateway' && span.attributes['http.response.status_code'] === 201,
+        );
+        if (created && found?.some((span) => span.serviceName === 'users' && span.kind === 'server')) {
+          return found;
+        }
+      }
+      return undefined;
+    }, 'the order trace with its users span');
+
+    const one = (predicate: (span: StoredSpan) => boolean, what: string): StoredSpan => {
+      const matches = spans.filter(predicate);
+      expect(matches, what).toHaveLength(1);
+      return matches[0]!;
+    };
+    const gatewaySpan = one((span) => span.serviceName === 'gateway', 'one gateway span');
+    expect(gatewaySpan).toMatchObject({ name: 'POST /api/orders', kind: 'server', parentSpanId: null });
+    expect(gatewaySpan.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/api/orders',
+      'peer.service': 'orders',
+      'http.response.status_code': 201,
+    });
+
+    const ordersSpan = one(
+      (span) => span.serviceName === 'orders' && span.kind === 'server',
+      'one orders server span',
+    );
+    expect(ordersSpan).toMatchObject({ name: 'POST /orders', parentSpanId: gatewaySpan.spanId });
+
+    const call = one((span) => span.name === 'call users GET', 'one call to users');
+    expect(call).toMatchObject({ serviceName: 'orders', parentSpanId: ordersSpan.spanId });
+    const attempts = spans.filter(
+      (span) => span.serviceName === 'orders' && span.parentSpanId === call.spanId,
+    );
+    expect(attempts.length).toBeGreaterThanOrEqual(1);
+    for (const attempt of attempts) expect(attempt).toMatchObject({ name: 'GET', kind: 'client' });
+
+    const usersSpan = one((span) => span.serviceName === 'users' && span.kind === 'server', 'one users span');
+    expect(usersSpan.name).toBe('GET /users/:id');
+    expect(attempts.map((attempt) => attempt.spanId)).toContain(usersSpan.parentSpanId);
+    const usersQueries = spans.filter((span) => span.serviceName === 'users' && span.kind === 'client');
+    expect(usersQueries.length).toBeGreaterThanOrEqual(1);
+    for (const query of usersQueries) expect(query.parentSpanId).toBe(usersSpan.spanId);
+
+    // Orders' queries hang below its server span, directly or inside a transaction span.
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    const ordersQueries = spans.filter(
+      (span) => span.serviceName === 'orders' && span.attributes['db.system.name'] === 'postgresql',
+    );
+    expect(ordersQueries.map((span) => span.name)).toContain('INSERT');
+    for (const query of ordersQueries) {
+      let parent = byId.get(query.parentSpanId ?? '');
+      while (parent?.name === 'transaction') parent = byId.get(parent.parentSpanId ?? '');
+      expect(parent?.spanId).toBe(ordersSpan.spanId);
+    }
+    expect(spans.every((span) => span.status.code !== 'error')).toBe(true);
+  }, 240_000);
+
+  it('starts a fresh trace for a malformed traceparent and still answers', async () => {
+    const before = new Set((await gatewayTraces('GET /api/users')).map((summary) => summary.traceId));
+    const response = await fetch(`${gateway.url}/api/users?limit=1`, {
+      headers: { traceparent: '00-not-a-trace-context-01' },
+    });
+    expect(response.status).toBe(200);
+    const fresh = await eventually(async () => {
+      const added = (await gatewayTraces('GET /api/users')).filter((summary) => !before.has(summary.traceId));
+      return added.length > 0 ? added : undefined;
+    }, 'a new gateway trace');
+    expect(fresh).toHaveLength(1);
+    const spans = await eventually(async () => {
+      const found = await traceSpans(fresh[0]!.traceId);
+      return found?.some((span) => span.serviceName === 'users') ? found : undefined;
+    }, 'the users span of the new trace');
+    const gatewaySpan = spans.find((span) => span.serviceName === 'gateway')!;
+    expect(fresh[0]!.traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+    expect(gatewaySpan).toMatchObject({ name: 'GET /api/users', parentSpanId: null });
+    expect(spans.find((span) => span.serviceName === 'users' && span.kind === 'server')).toMatchObject({
+      name: 'GET /users',
+      parentSpanId: gatewaySpan.spanId,
+    });
+  }, 150_000);
+});
