@@ -1,5 +1,6 @@
+import { trace } from '@opentelemetry/api';
 import { type Database, newId } from '../db/index.js';
-import type { Logger } from '../telemetry/index.js';
+import { extractTraceContext, type Logger, SpanKind, type Tracing } from '../telemetry/index.js';
 import { type BackoffOptions, backoffDelay } from './backoff-delay.js';
 import { type CloudEvent, parseCloudEvent } from './cloud-event.js';
 import type { Delivery } from './event-transport.js';
@@ -14,6 +15,8 @@ export interface EventDispatcherOptions {
   readonly service: string;
   readonly logger: Logger;
   readonly metrics?: EventsMetrics;
+  /** A CONSUMER span per handling, continuing the trace the event carries. */
+  readonly tracing?: Tracing;
   /** Handler attempts per delivery before the event is dead-lettered. */
   readonly maxAttempts?: number;
   readonly backoff?: BackoffOptions;
@@ -36,8 +39,8 @@ const UNPARSEABLE = '(unparseable)';
  * committed or dead-lettered, so the transport acks nothing that could still be lost.
  */
 export class EventDispatcher {
-  readonly #options: Required<Omit<EventDispatcherOptions, 'metrics'>> &
-    Pick<EventDispatcherOptions, 'metrics'>;
+  readonly #options: Required<Omit<EventDispatcherOptions, 'metrics' | 'tracing'>> &
+    Pick<EventDispatcherOptions, 'metrics' | 'tracing'>;
   readonly #subscriptions: Subscription[] = [];
 
   constructor(options: EventDispatcherOptions) {
@@ -85,7 +88,11 @@ export class EventDispatcher {
         event.source === `/${candidate.from}` &&
         candidate.patterns.some((pattern) => matchesType(pattern, event.type)),
     );
-    return Promise.all(matching.map((candidate) => this.#handle(candidate, event, delivery)));
+    return Promise.all(
+      matching.map((candidate) =>
+        this.#traced('process', candidate, event, () => this.#handle(candidate, event, delivery)),
+      ),
+    );
   }
 
   /**
@@ -98,13 +105,44 @@ export class EventDispatcher {
     const definition = target.definitions.get(event.type);
     const invalid = definition ? schemaErrors(compiled(definition), event.data) : undefined;
     if (invalid) throw new Error(`invalid data: ${invalid}`);
-    const outcome = await this.#attempt(target, event, 1, deadLetterId);
+    const outcome = await this.#traced('redrive', target, event, () =>
+      this.#attempt(target, event, 1, deadLetterId),
+    );
     if (outcome === 'duplicate') {
       await this.#options.db.query('UPDATE flotilla_dead_letters SET redriven_at = now() WHERE id = $1', [
         deadLetterId,
       ]);
     }
     return outcome;
+  }
+
+  #traced(
+    operation: 'process' | 'redrive',
+    target: Subscription,
+    event: CloudEvent,
+    handle: () => Promise<DeliveryOutcome>,
+  ): Promise<DeliveryOutcome> {
+    const { tracing } = this.#options;
+    if (!tracing) return handle();
+    return tracing.withSpan(
+      `${event.type} ${operation}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: extractTraceContext({ traceparent: event.traceparent }),
+        attributes: {
+          'messaging.system': 'flotilla',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': event.type,
+          'messaging.message.id': event.id,
+          'messaging.consumer.group.name': target.name,
+        },
+      },
+      async (span) => {
+        const outcome = await handle();
+        span.setAttribute('flotilla.event.outcome', outcome);
+        return outcome;
+      },
+    );
   }
 
   async #handle(target: Subscription, event: CloudEvent, delivery: Delivery): Promise<DeliveryOutcome> {
@@ -185,6 +223,9 @@ export class EventDispatcher {
     attempts: number,
   ): Promise<'dead_lettered'> {
     const { db, logger, metrics } = this.#options;
+    trace
+      .getActiveSpan()
+      ?.addEvent('dead-lettered', { 'flotilla.event.error': error, 'flotilla.event.attempts': attempts });
     // A redelivery of an event already dead-lettered (ack lost) refreshes the row, never adds one.
     await db.query(
       `INSERT INTO flotilla_dead_letters (id, subscription, event_id, event_type, payload, headers, error, attempts)

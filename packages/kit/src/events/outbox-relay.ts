@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import { advisoryLockKey, type Database } from '../db/index.js';
-import type { Logger } from '../telemetry/index.js';
+import {
+  extractTraceContext,
+  type Logger,
+  SpanKind,
+  SpanStatusCode,
+  type Tracing,
+  traceparentOf,
+} from '../telemetry/index.js';
 import { type BackoffOptions, backoffDelay } from './backoff-delay.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventTransport, PublishOutcome } from './event-transport.js';
@@ -12,6 +20,7 @@ export interface OutboxRelayOptions {
   readonly transport: EventTransport;
   readonly logger: Logger;
   readonly metrics?: EventsMetrics;
+  readonly tracing?: Tracing;
   /** Rows claimed at once. */
   readonly batchSize?: number;
   /** How long a claim lasts; a relay that dies holding one loses it after this. */
@@ -43,7 +52,8 @@ const CLAIM_LOCK = advisoryLockKey('flotilla:outbox-claim').toString();
  * key holds back its own later events and no other key's.
  */
 export class OutboxRelay {
-  readonly #options: Required<Omit<OutboxRelayOptions, 'metrics'>> & Pick<OutboxRelayOptions, 'metrics'>;
+  readonly #options: Required<Omit<OutboxRelayOptions, 'metrics' | 'tracing'>> &
+    Pick<OutboxRelayOptions, 'metrics' | 'tracing'>;
   readonly #relayId = randomUUID();
   #running = false;
   #loop: Promise<void> | undefined;
@@ -102,13 +112,17 @@ export class OutboxRelay {
       await this.#prune();
       return 0;
     }
+    const spans = rows.map((row) => publishSpan(this.#options.tracing, row.event));
     let outcomes: PublishOutcome[];
     try {
-      outcomes = await this.#options.transport.publish(rows.map((row) => row.event));
+      outcomes = await this.#options.transport.publish(
+        rows.map((row, index) => spans[index]?.event ?? row.event),
+      );
     } catch (error) {
       const message = (error as Error).message ?? String(error);
       outcomes = rows.map(() => ({ ok: false, error: message }));
     }
+    spans.forEach((span, index) => span?.end(outcomes[index]));
     await this.#record(rows, outcomes);
     return rows.length;
   }
@@ -236,4 +250,39 @@ export class OutboxRelay {
       [retentionMs],
     );
   }
+}
+
+/**
+ * A PRODUCER span for one event's trip to the transport, child of the span that wrote it. The event
+ * goes out carrying this span's traceparent, so the consumer's span is the publish's child.
+ */
+function publishSpan(tracing: Tracing | undefined, event: CloudEvent) {
+  if (!tracing) return undefined;
+  const parent = extractTraceContext({ traceparent: event.traceparent });
+  const span = tracing.tracer.startSpan(
+    `${event.type} publish`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'flotilla',
+        'messaging.operation.type': 'publish',
+        'messaging.destination.name': event.type,
+        'messaging.message.id': event.id,
+      },
+    },
+    parent,
+  );
+  const traceparent = traceparentOf(trace.setSpan(parent, span));
+  return {
+    event: traceparent ? { ...event, traceparent } : event,
+    end(outcome: PublishOutcome | undefined) {
+      if (!outcome?.ok) {
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: outcome?.ok === false ? outcome.error : 'not published',
+        });
+      }
+      span.end();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../db/index.js';
-import type { Logger } from '../telemetry/index.js';
+import { type Logger, SpanKind, type Tracing, traceparentOf } from '../telemetry/index.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventData, EventDefinition } from './event-definition.js';
 import { EventDispatcher, type EventDispatcherOptions } from './event-dispatcher.js';
@@ -15,6 +15,8 @@ export interface ServiceEventsOptions {
   readonly transport: EventTransport;
   readonly logger: Logger;
   readonly metrics?: EventsMetrics;
+  /** Spans for the outbox write, the relay's publish and each handling, in the causing trace. */
+  readonly tracing?: Tracing;
   readonly relay?: Partial<Omit<OutboxRelayOptions, 'db' | 'transport' | 'logger' | 'metrics'>>;
   readonly consumer?: Pick<EventDispatcherOptions, 'maxAttempts' | 'backoff' | 'maxDeliveries'> & {
     readonly prefetch?: number;
@@ -40,6 +42,7 @@ export class ServiceEvents {
       service: options.service,
       logger: options.logger,
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.tracing ? { tracing: options.tracing } : {}),
       ...options.consumer,
     });
     this.relay = new OutboxRelay({
@@ -47,6 +50,7 @@ export class ServiceEvents {
       transport: options.transport,
       logger: options.logger,
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.tracing ? { tracing: options.tracing } : {}),
       ...options.relay,
     });
   }
@@ -62,7 +66,30 @@ export class ServiceEvents {
     data: EventData<D>,
     options?: PublishOptions,
   ): Promise<CloudEvent<EventData<D>>> {
-    return publishEvent(tx, definition, data, options);
+    const { tracing } = this.#options;
+    // The event carries the trace of the work that caused it, so its consumers continue that trace.
+    const write = () =>
+      publishEvent(tx, definition, data, {
+        ...options,
+        traceparent: options?.traceparent ?? traceparentOf(),
+      });
+    if (!tracing) return write();
+    return tracing.withSpan(
+      `${definition.type} create`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'flotilla',
+          'messaging.operation.type': 'create',
+          'messaging.destination.name': definition.type,
+        },
+      },
+      async (span) => {
+        const event = await write();
+        span.setAttribute('messaging.message.id', event.id);
+        return event;
+      },
+    );
   }
 
   /** Adds a subscription; call before the service starts consuming. */

@@ -177,6 +177,7 @@ async function assemble<S extends ConfigSchema>(
     transport,
     logger,
     metrics: createEventsMetrics(metrics.registry),
+    tracing: telemetry,
     ...options.events,
   });
   for (const entry of definition.subscriptions ?? []) events.dispatcher.add(entry);
