@@ -1,8 +1,9 @@
 /**
- * The orders service's published contract: the shapes of its API. Money is an integer number of
+ * The orders service's published contract: the shapes of its API and events. Money is an integer number of
  * minor units (cents): exact, and the same in every language.
  */
 
+import { defineEvent } from '@flotilla/kit/events';
 import { UserId } from '@flotilla/users/contract';
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -58,3 +59,19 @@ export const ListOrdersQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Published in the same transaction as the order, keyed by order id. Money in minor units. */
+export const OrderPlaced = defineEvent({
+  source: 'orders',
+  type: 'order.placed',
+  schema: Type.Object(
+    {
+      orderId: OrderId,
+      userId: UserId,
+      items: Type.Array(OrderItem, { minItems: 1, maxItems: MAX_ITEMS }),
+      total: Type.Integer({ minimum: 0, description: 'Minor units (cents)' }),
+      placedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+});

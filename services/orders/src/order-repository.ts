@@ -1,4 +1,3 @@
-import type { Database } from '@flotilla/kit/db';
 import { newId, type Queryable } from '@flotilla/kit/db';
 import type { CreateOrder, Order } from '../contract/index.js';
 
@@ -37,27 +36,28 @@ export interface Idempotency {
   readonly requestHash: string;
 }
 
-/** Stores the order and its lines in one transaction; a reused idempotency key fails with a unique violation. */
+/**
+ * Stores the order and its lines through `tx` (the caller's transaction, so the order.placed event
+ * commits with them); a reused idempotency key fails with a unique violation.
+ */
 export async function insertOrder(
-  db: Database,
+  tx: Queryable,
   input: CreateOrder,
   idempotency?: Idempotency,
 ): Promise<Order> {
   const id = newId();
   const total = input.items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0);
-  await db.transaction(async (tx) => {
+  await tx.query(
+    'insert into orders (id, user_id, total, idempotency_key, request_hash) values ($1, $2, $3, $4, $5)',
+    [id, input.userId, total, idempotency?.key ?? null, idempotency?.requestHash ?? null],
+  );
+  for (const [index, item] of input.items.entries()) {
     await tx.query(
-      'insert into orders (id, user_id, total, idempotency_key, request_hash) values ($1, $2, $3, $4, $5)',
-      [id, input.userId, total, idempotency?.key ?? null, idempotency?.requestHash ?? null],
+      'insert into order_lines (order_id, line_no, sku, quantity, unit_price) values ($1, $2, $3, $4, $5)',
+      [id, index + 1, item.sku, item.quantity, item.unitPrice],
     );
-    for (const [index, item] of input.items.entries()) {
-      await tx.query(
-        'insert into order_lines (order_id, line_no, sku, quantity, unit_price) values ($1, $2, $3, $4, $5)',
-        [id, index + 1, item.sku, item.quantity, item.unitPrice],
-      );
-    }
-  });
-  return (await findOrder(db, id))!;
+  }
+  return (await findOrder(tx, id))!;
 }
 
 export async function findOrder(db: Queryable, id: string): Promise<Order | undefined> {

@@ -1,21 +1,24 @@
 import { FlotillaError } from '@flotilla/kit';
 import type { ServiceClient } from '@flotilla/kit/client';
+import type { Queryable } from '@flotilla/kit/db';
 import type { User } from '@flotilla/users/contract';
 import { userFallback } from './user-fallback.js';
 
 /**
- * Checks through the users service that `userId` exists. An unknown user is the caller's mistake in
- * the body (400 VALIDATION_FAILED on /body/userId), not a missing route or order (404).
+ * Checks through the users service that `userId` exists, falling back on the local replica when
+ * users cannot answer. An unknown user is the caller's mistake in the body (400 VALIDATION_FAILED
+ * on /body/userId), not a missing route or order (404).
  */
 export async function requireUser(
   users: ServiceClient,
+  replica: Queryable,
   userId: string,
   deadline: number | undefined,
 ): Promise<User> {
   try {
     return await users.get<User>(`/users/${encodeURIComponent(userId)}`, {
       deadline,
-      fallback: userFallback,
+      fallback: userFallback(replica, userId),
     });
   } catch (error) {
     if (error instanceof FlotillaError && error.code === 'NOT_FOUND') {

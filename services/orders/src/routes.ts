@@ -11,14 +11,15 @@ import {
   type Order as OrderType,
 } from '../contract/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { findOrder, findOrderByKey, insertOrder, listOrders } from './order-repository.js';
+import { findOrder, findOrderByKey, listOrders } from './order-repository.js';
+import { placeOrder } from './place-order.js';
 import { requestHash } from './request-hash.js';
 import { requireUser } from './require-user.js';
 
 const IdParams = Type.Object({ id: OrderId });
 const tags = ['orders'];
 
-export function orderRoutes(app: HttpServer, { db, client }: ServiceContext): void {
+export function orderRoutes(app: HttpServer, { db, client, events }: ServiceContext): void {
   const users = client('users');
 
   /** The order a key already made (a retry), or undefined; 422 when the key came with another body. */
@@ -40,10 +41,10 @@ export function orderRoutes(app: HttpServer, { db, client }: ServiceContext): vo
       const hash = requestHash(request.body);
       const previous = key === undefined ? undefined : await previousOrder(key, hash);
       if (previous) return created(reply.header('idempotent-replayed', 'true'), previous);
-      await requireUser(users, request.body.userId, request.deadline);
+      await requireUser(users, db, request.body.userId, request.deadline);
       try {
-        const order = await insertOrder(
-          db,
+        const order = await placeOrder(
+          { db, events },
           request.body,
           key === undefined ? undefined : { key, requestHash: hash },
         );

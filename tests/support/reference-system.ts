@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { kill, repositoryRoot, type SpawnedService, spawnService } from './spawn-service.js';
+
+const entry = (path: string) => join(repositoryRoot, path, 'src/main.ts');
+
+interface Answer<T> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+}
+
+/** JSON answers; `T` is what the test expects, checked by its assertions. */
+async function json<T = { id: string }>(url: string, init?: RequestInit): Promise<Answer<T>> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) }); // hang guard
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (text ? JSON.parse(text) : undefined) as T,
+  };
+}
+
+const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  json(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && accept(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Deliveries a subscription of a service has processed, from its Prometheus metrics. */
+async function processed(serviceUrl: string, subscription: string): Promise<number> {
+  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
+  const line = new RegExp(
+    `^flotilla_events_consumed_total\\{subscription="${subscription}",outcome="processed"[^}]*\\} (\\d+)`,
+    'm',
+  ).exec(text);
+  return Number(line?.[1] ?? 0);
+}
+
+/**
+ * The reference system as separate processes — control plane, users, orders, notifications — each
+ * registered in the control plane's registry, with `environment()` added (e.g. an EVENTS_URL):
+ * users' events fill orders' replica, orders' events become notifications, and with users stopped
+ * an order for a replicated user is still created.
+ */
+export function referenceSystemScenario(environment: () => Record<string, string> = () => ({})): void {
+  const scratch = mkdtempSync(join(tmpdir(), 'flotilla-reference-'));
+  const processes: Partial<Record<'controlPlane' | 'users' | 'orders' | 'notifications', SpawnedService>> =
+    {};
+  const url = (name: keyof typeof processes) => processes[name]!.url;
+  let userId: string;
+
+  beforeAll(async () => {
+    processes.controlPlane = await spawnService(join(repositoryRoot, 'packages/control-plane/src/main.ts'), {
+      LOG_LEVEL: 'info',
+      REGISTRY_SNAPSHOT_PATH: join(scratch, 'registry.json'),
+      CHECK_TICK: '20ms',
+    });
+    // Consumers first, one at a time: embedded databases initialising at once starve a 2-core machine.
+    for (const [name, path] of [
+      ['notifications', 'services/notifications'],
+      ['orders', 'services/orders'],
+      ['users', 'services/users'],
+    ] as const) {
+      processes[name] = await spawnService(
+        entry(path),
+        {
+          LOG_LEVEL: 'info',
+          DATA_DIR: join(scratch, name),
+          REGISTRY_URL: url('controlPlane'),
+          REGISTRY_CHECK_INTERVAL: '300ms',
+          REGISTRY_CHECK_TIMEOUT: '200ms',
+          REGISTRY_SYNC_INTERVAL: '500ms',
+          ...environment(),
+        },
+        60_000,
+      );
+    }
+    for (const name of ['users', 'orders', 'notifications']) {
+      await eventually(
+        async () =>
+          (await json<unknown[]>(`${url('controlPlane')}/v1/health/service/${name}?passing=true`)).body
+            .length,
+        (passing) => passing === 1,
+      );
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const service of Object.values(processes)) await kill(service);
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('replicates a created user into orders and records a notification for its order', async () => {
+    const created = await post(`${url('users')}/users`, {
+      name: 'Ada',
+      email: `ada-${randomUUID()}@reference.example`,
+    });
+    expect(created.status).toBe(201);
+    userId = created.body.id;
+    await eventually(
+      () => processed(url('orders'), 'user-replica'),
+      (count) => count >= 1,
+    );
+
+    // Until orders' registry watcher has seen users, a try may answer 503; the key keeps it one order.
+    const key = { 'idempotency-key': randomUUID() };
+    const order = await eventually(
+      () =>
+        post(
+          `${url('orders')}/orders`,
+          { userId, items: [{ sku: 'TEA-1', quantity: 2, unitPrice: 450 }] },
+          key,
+        ),
+      (answer) => answer.status === 201,
+    );
+    const notifications = await eventually(
+      async () => (await json<unknown[]>(`${url('notifications')}/notifications?userId=${userId}`)).body,
+      (list) => list.length === 1,
+    );
+    expect(notifications[0]).toMatchObject({
+      orderId: order.body.id,
+      userId,
+      message: `Order ${order.body.id} placed: 2 items, total 9.00`,
+    });
+  });
+
+  it('still creates an order for a replicated user with users stopped, and answers 503 for an unknown one', async () => {
+    await kill(processes.users);
+    const order = await post(`${url('orders')}/orders`, {
+      userId,
+      items: [{ sku: 'CUP-9', quantity: 1, unitPrice: 1299 }],
+    });
+    expect(order.status).toBe(201);
+    const unknown = await post(`${url('orders')}/orders`, {
+      userId: 'never-created',
+      items: [{ sku: 'CUP-9', quantity: 1, unitPrice: 1 }],
+    });
+    expect(unknown.status).toBe(503);
+    expect(unknown.headers.get('retry-after')).not.toBeNull();
+    await eventually(
+      async () =>
+        (await json<{ orderId: string }[]>(`${url('notifications')}/notifications?userId=${userId}`)).body,
+      (list) => list[0]?.orderId === order.body.id,
+    );
+  });
+}
