@@ -122,7 +122,7 @@ export class OutboxRelay {
       const message = (error as Error).message ?? String(error);
       outcomes = rows.map(() => ({ ok: false, error: message }));
     }
-    spans.forEach((span, index) => span?.end(outcomes[index]));
+    for (const [index, span] of spans.entries()) span?.end(outcomes[index]);
     await this.#record(rows, outcomes);
     return rows.length;
   }
