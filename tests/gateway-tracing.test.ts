@@ -1,13 +1,20 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kill, repositoryRoot, type SpawnedService, spawnService } from './support/spawn-service.js';
 
-// One request followed across processes: gateway → orders → users, exported over OTLP to the
+// One request followed across processes: gateway → orders → users, and on through the event it
+// caused (outbox write → relay publish → notifications' handling), exported over OTLP to the
 // control plane's trace store and read back through its JSON API.
 
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-gateway-tracing-'));
+// The unit project follows the event over the embedded transport; the infra project, which names
+// a RabbitMQ, over RabbitMQ in a vhost of its own.
+const amqp = process.env.FLOTILLA_TEST_AMQP_URL;
+const vhost = `flotilla-tracing-${randomBytes(4).toString('hex')}`;
 const entry = (path: string) => join(repositoryRoot, path);
 
 interface StoredSpan {
@@ -73,14 +80,21 @@ beforeAll(async () => {
     CHECK_TICK: '50ms',
   });
   otel.OTEL_EXPORTER_OTLP_ENDPOINT = controlPlane.url;
+  if (amqp) {
+    execFileSync('rabbitmqctl', ['add_vhost', vhost], { stdio: 'ignore' });
+    execFileSync('rabbitmqctl', ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], {
+      stdio: 'ignore',
+    });
+  }
   const registered = {
     ...otel,
+    ...(amqp ? { EVENTS_URL: `${amqp}/${vhost}` } : {}),
     REGISTRY_URL: controlPlane.url,
     REGISTRY_CHECK_INTERVAL: '300ms',
     REGISTRY_CHECK_TIMEOUT: '1s',
   };
   // One after another: embedded databases initialising at once starve a 2-core machine.
-  for (const name of ['users', 'orders']) {
+  for (const name of ['users', 'orders', 'notifications']) {
     services.push(
       await spawnService(
         entry(`services/${name}/src/main.ts`),
@@ -96,8 +110,11 @@ beforeAll(async () => {
     REGISTRY_ROUTES_REFRESH: '300ms',
   });
   await eventually(
-    async () => ((await passing('users')) && (await passing('orders')) ? true : undefined),
-    'both services passing',
+    async () =>
+      (await passing('users')) && (await passing('orders')) && (await passing('notifications'))
+        ? true
+        : undefined,
+    'the services passing',
   );
 }, 240_000);
 
@@ -105,11 +122,12 @@ afterAll(async () => {
   await kill(gateway);
   await Promise.all(services.map(kill));
   await kill(controlPlane);
+  if (amqp) execFileSync('rabbitmqctl', ['delete_vhost', vhost], { stdio: 'ignore' });
   rmSync(scratch, { recursive: true, force: true });
 });
 
-describe('one trace from the gateway through orders to users', () => {
-  it('parents the gateway, orders, its call to users, users and the database spans', async () => {
+describe('one trace from the gateway through orders to users and the event it caused', () => {
+  it('parents the gateway, orders, its call to users, users, the database and the event spans', async () => {
     const user = await eventually(async () => {
       const { status, body } = await json<{ id: string }>(`${gateway.url}/api/users`, {
         method: 'POST',
@@ -135,12 +153,12 @@ describe('one trace from the gateway through orders to users', () => {
         const created = found?.some(
           (span) => span.serviceName === 'gateway' && span.attributes['http.response.status_code'] === 201,
         );
-        if (created && found?.some((span) => span.serviceName === 'users' && span.kind === 'server')) {
-          return found;
-        }
+        const reachedUsers = found?.some((span) => span.serviceName === 'users' && span.kind === 'server');
+        const handled = found?.some((span) => span.name === 'order.placed process');
+        if (created && reachedUsers && handled) return found;
       }
       return undefined;
-    }, 'the order trace with its users span');
+    }, 'the order trace with its users span and the handling of its event');
 
     const one = (predicate: (span: StoredSpan) => boolean, what: string): StoredSpan => {
       const matches = spans.filter(predicate);
@@ -177,16 +195,48 @@ describe('one trace from the gateway through orders to users', () => {
     expect(usersQueries.length).toBeGreaterThanOrEqual(1);
     for (const query of usersQueries) expect(query.parentSpanId).toBe(usersSpan.spanId);
 
-    // Orders' queries hang below its server span, directly or inside a transaction span.
+    // Orders' queries hang below its server span, directly or inside transaction and event spans.
     const byId = new Map(spans.map((span) => [span.spanId, span]));
     const ordersQueries = spans.filter(
       (span) => span.serviceName === 'orders' && span.attributes['db.system.name'] === 'postgresql',
     );
     expect(ordersQueries.map((span) => span.name)).toContain('INSERT');
     for (const query of ordersQueries) {
+      // The outbox insert runs inside the event's create span, itself in the order's transaction.
+      let parent = byId.get(query.parentSpanId ?? '');
+      while (parent?.name === 'transaction' || parent?.name === 'order.placed create') {
+        parent = byId.get(parent.parentSpanId ?? '');
+      }
+      expect(parent?.spanId).toBe(ordersSpan.spanId);
+    }
+
+    // The event: written with the order, published by the relay, handled by notifications.
+    const created = one((span) => span.name === 'order.placed create', 'one outbox write');
+    expect(created).toMatchObject({ serviceName: 'orders', kind: 'producer' });
+    let writer = byId.get(created.parentSpanId ?? '');
+    while (writer?.name === 'transaction') writer = byId.get(writer.parentSpanId ?? '');
+    expect(writer?.spanId).toBe(ordersSpan.spanId);
+    const published = one((span) => span.name === 'order.placed publish', 'one relay publish');
+    expect(published).toMatchObject({
+      serviceName: 'orders',
+      kind: 'producer',
+      parentSpanId: created.spanId,
+    });
+    const handled = one((span) => span.name === 'order.placed process', 'one handling');
+    expect(handled).toMatchObject({
+      serviceName: 'notifications',
+      kind: 'consumer',
+      parentSpanId: published.spanId,
+    });
+    expect(handled.attributes['messaging.message.id']).toBe(created.attributes['messaging.message.id']);
+    const handlerQueries = spans.filter(
+      (span) => span.serviceName === 'notifications' && span.attributes['db.system.name'] === 'postgresql',
+    );
+    expect(handlerQueries.length).toBeGreaterThanOrEqual(1);
+    for (const query of handlerQueries) {
       let parent = byId.get(query.parentSpanId ?? '');
       while (parent?.name === 'transaction') parent = byId.get(parent.parentSpanId ?? '');
-      expect(parent?.spanId).toBe(ordersSpan.spanId);
+      expect(parent?.spanId).toBe(handled.spanId);
     }
     expect(spans.every((span) => span.status.code !== 'error')).toBe(true);
   }, 240_000);

@@ -1,5 +1,4 @@
 import type { ServiceContext } from '@flotilla/kit';
-import { traceparentOf } from '@flotilla/kit/telemetry';
 import { type CreateOrder, type Order, OrderPlaced } from '../contract/index.js';
 import { type Idempotency, insertOrder } from './order-repository.js';
 
@@ -22,8 +21,8 @@ export function placeOrder(
       total: order.total,
       placedAt: order.createdAt,
     };
-    const traceparent = traceparentOf();
-    await events.publish(tx, OrderPlaced, data, { key: order.id, ...(traceparent ? { traceparent } : {}) });
+    // The kit stores the active trace with the event, so its consumers continue this request's trace.
+    await events.publish(tx, OrderPlaced, data, { key: order.id });
     return order;
   });
 }
