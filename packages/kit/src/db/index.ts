@@ -5,4 +5,5 @@ export { type MigrateOptions, migrate } from './migrate.js';
 export { MigrationChecksumError, MigrationError } from './migration-error.js';
 export { newId } from './new-id.js';
 export { type DatabasePoolOptions, type OpenDatabaseOptions, openDatabase } from './open-database.js';
+export { registerPoolGauges } from './register-pool-gauges.js';
 export { type TraceDatabaseOptions, traceDatabase } from './trace-database.js';

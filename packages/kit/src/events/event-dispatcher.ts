@@ -203,6 +203,10 @@ export class EventDispatcher {
       return 'processed' as const;
     });
     metrics?.consumed.inc({ subscription: target.name, outcome });
+    const publishedAt = Date.parse(event.time ?? '');
+    if (outcome === 'processed' && Number.isFinite(publishedAt)) {
+      metrics?.consumerLag.set({ subscription: target.name }, Math.max(0, (Date.now() - publishedAt) / 1000));
+    }
     return outcome;
   }
 

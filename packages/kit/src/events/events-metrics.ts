@@ -1,10 +1,12 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface EventsMetrics {
   readonly outboxSent: Counter;
   /** The alert metric: rows the relay gave up on. */
   readonly outboxParked: Counter;
   readonly consumed: Counter<'subscription' | 'outcome'>;
+  /** How far behind its events a subscription is: now minus the last processed event's time. */
+  readonly consumerLag: Gauge<'subscription'>;
 }
 
 export function createEventsMetrics(registry: Registry): EventsMetrics {
@@ -23,6 +25,12 @@ export function createEventsMetrics(registry: Registry): EventsMetrics {
       name: 'flotilla_events_consumed_total',
       help: 'Deliveries handled per subscription, by outcome (processed, duplicate, dead_lettered).',
       labelNames: ['subscription', 'outcome'] as const,
+      registers: [registry],
+    }),
+    consumerLag: new Gauge({
+      name: 'flotilla_events_consumer_lag_seconds',
+      help: 'Seconds between the last processed event being published and its handling committing.',
+      labelNames: ['subscription'] as const,
       registers: [registry],
     }),
   };

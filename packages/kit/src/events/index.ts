@@ -12,6 +12,7 @@ export {
 } from './embedded-transport.js';
 export { defineEvent, type EventData, type EventDefinition } from './event-definition.js';
 export { type DeliveryOutcome, EventDispatcher, type EventDispatcherOptions } from './event-dispatcher.js';
+export { registerEventGauges } from './event-gauges.js';
 export { registerEventRoutes } from './event-routes.js';
 export type {
   ConsumerBinding,

@@ -160,6 +160,11 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     expect(list.deadLetters).toHaveLength(1);
     const letter = list.deadLetters[0]!;
     expect(letter).toMatchObject({ attempts: 3, error: 'poison 2', eventType: 'item.added' });
+    const consumerMetrics = await fetch(`${consumer.url}/metrics`).then((response) => response.text());
+    expect(consumerMetrics).toMatch(/^flotilla_dead_letters\{[^}]*\} 1$/m);
+    expect(consumerMetrics).toMatch(
+      /^flotilla_events_consumer_lag_seconds\{[^}]*subscription="[^"]+"[^}]*\} [\d.e-]+$/m,
+    );
     // The event was dead-lettered, so the publisher's row counts as delivered.
     await expect.poll(() => outboxStatus(shopDb), { timeout: 20_000 }).toEqual({ sent: 3 });
 

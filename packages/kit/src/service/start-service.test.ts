@@ -154,6 +154,10 @@ describe('a service started by the kit', () => {
     expect(metrics).toMatch(
       /http_server_request_duration_seconds_count\{[^}]*http_route="\/things"[^}]*\} \d+/,
     );
+    expect(metrics).toMatch(/^db_client_connection_count\{[^}]*state="idle"[^}]*\} \d+$/m);
+    expect(metrics).toMatch(/^flotilla_outbox_pending\{[^}]*\} 0$/m);
+    expect(metrics).toMatch(/^flotilla_outbox_oldest_pending_age_seconds\{[^}]*\} 0$/m);
+    expect(metrics).toMatch(/^flotilla_dead_letters\{[^}]*\} 0$/m);
   });
 
   it('refuses to start with a bad config, naming every variable', async () => {

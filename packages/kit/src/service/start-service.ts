@@ -8,13 +8,14 @@ import {
   createServiceClients,
 } from '../client/index.js';
 import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } from '../config/index.js';
-import { type Database, migrate, openDatabase, traceDatabase } from '../db/index.js';
+import { type Database, migrate, openDatabase, registerPoolGauges, traceDatabase } from '../db/index.js';
 import type { LoadBalancer } from '../discovery/index.js';
 import { noInstances } from '../discovery/no-instances.js';
 import {
   createEventsMetrics,
   noSubscribers,
   openTransport,
+  registerEventGauges,
   registerEventRoutes,
   runEventMigrations,
   ServiceEvents,
@@ -118,6 +119,7 @@ async function assemble<S extends ConfigSchema>(
   if (!options.database) lifecycle.onShutdown('pools', () => ownDb.close());
   const db = traceDatabase(ownDb, telemetry);
   health.addCheck('database', () => db.ping());
+  registerPoolGauges(metrics.registry, ownDb);
   const eventMigrations = await runEventMigrations(db);
   if (eventMigrations.applied.length > 0) logger.info(eventMigrations, 'event migrations applied');
   if (definition.migrations) {
@@ -180,6 +182,7 @@ async function assemble<S extends ConfigSchema>(
     tracing: telemetry,
     ...options.events,
   });
+  registerEventGauges(metrics.registry, ownDb);
   for (const entry of definition.subscriptions ?? []) events.dispatcher.add(entry);
   const context: ServiceContext<S> = {
     name: definition.name,
