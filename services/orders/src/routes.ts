@@ -1,6 +1,6 @@
 import { FlotillaError, type ServiceContext } from '@flotilla/kit';
 import { isUniqueViolation } from '@flotilla/kit/db';
-import type { FastifyReply, HttpServer } from '@flotilla/kit/http';
+import { decodeCursor, encodeCursor, type FastifyReply, type HttpServer } from '@flotilla/kit/http';
 import { Type } from '@sinclair/typebox';
 import {
   CreateOrder,
@@ -10,7 +10,6 @@ import {
   OrderId,
   type Order as OrderType,
 } from '../contract/index.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
 import { findOrder, findOrderByKey, listOrders } from './order-repository.js';
 import { placeOrder } from './place-order.js';
 import { requestHash } from './request-hash.js';

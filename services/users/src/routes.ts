@@ -1,5 +1,5 @@
 import { FlotillaError, type ServiceContext } from '@flotilla/kit';
-import type { HttpServer } from '@flotilla/kit/http';
+import { decodeCursor, encodeCursor, type HttpServer } from '@flotilla/kit/http';
 import { Type } from '@sinclair/typebox';
 import {
   CreateUser,
@@ -11,7 +11,6 @@ import {
   UserId,
   UserUpdated,
 } from '../contract/index.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
 import { deleteUser, findUser, insertUser, listUsers, updateUser } from './user-repository.js';
 
 const IdParams = Type.Object({ id: UserId });

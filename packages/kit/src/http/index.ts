@@ -1,6 +1,7 @@
 // Services name Fastify's request and reply types through the kit, which owns the dependency.
 export type { FastifyReply, FastifyRequest } from 'fastify';
 export { createHttpServer, type HttpServer, type HttpServerOptions } from './create-http-server.js';
+export { decodeCursor, encodeCursor } from './page-cursor.js';
 export { DEADLINE_HEADER, registerRequestDeadline, remainingBudgetMs } from './request-deadline.js';
 export { sendProblem, traceIdOf } from './send-problem.js';
 export { requestSpanOf } from './trace-requests.js';
