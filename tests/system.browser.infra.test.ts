@@ -169,6 +169,7 @@ describe('flotilla start, the reference system and its dashboard', () => {
     };
     expect(status.instances.map((instance) => [instance.service, instance.health]).sort()).toEqual([
       ['gateway', 'passing'],
+      ['notifications', 'passing'],
       ['orders', 'passing'],
       ['users', 'passing'],
     ]);
@@ -208,13 +209,15 @@ describe('flotilla start, the reference system and its dashboard', () => {
     expect(await page.locator('#card-orders [data-breaker-target="users"]').getAttribute('data-state')).toBe(
       'open',
     );
-    // No order was accepted without its user, and none hung.
-    expect(statuses.filter((status) => status === 201 || status === 0)).toEqual([]);
+    // None hung: each order was either answered from orders' users replica (201) or refused fast
+    // with a retryable problem.
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => ![201, 503, 504].includes(status))).toEqual([]);
     await page.evaluate(scrollToTop);
     await page.screenshot({ path: join(ARTIFACTS, 'system-users-down.png'), fullPage: true });
   }, 60_000);
 
-  it('recovers once users is back, and opens a trace through orders and users as a waterfall', async () => {
+  it('recovers once users is back, and opens the whole trace of an order as a waterfall', async () => {
     // Users resumes when the pause ends; the breaker lets a trial call through once half-open.
     const placed = await until('an order placed again', async () => {
       const user = await api<{ id: string }>('/api/users', {
@@ -231,15 +234,27 @@ describe('flotilla start, the reference system and its dashboard', () => {
     });
 
     type TraceSummary = { traceId: string; services: string[]; spanCount: number };
-    // Spans reach the control plane in export batches.
-    const trace = await until("the order's trace in the store", async () => {
-      const { traces } = (await (
-        await fetch(`${controlPlane}/api/traces?service=orders&limit=50`)
-      ).json()) as {
-        traces: TraceSummary[];
-      };
-      return traces.find((candidate) => candidate.services.includes('users') && candidate.spanCount >= 3);
-    });
+    const summaries = async () =>
+      (
+        (await (await fetch(`${controlPlane}/api/traces?service=orders&limit=50`)).json()) as {
+          traces: TraceSummary[];
+        }
+      ).traces;
+    // Spans reach the control plane in export batches (every 5 s by default): wait for one whole
+    // order — gateway, orders, users and the notification its event caused — and for its span
+    // count to stop growing.
+    const complete = await until("the order's trace in the store", async () =>
+      (await summaries()).find((candidate) =>
+        ['gateway', 'users', 'notifications'].every((service) => candidate.services.includes(service)),
+      ),
+    );
+    let trace = complete;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      const again = (await summaries()).find((candidate) => candidate.traceId === complete.traceId);
+      if (!again || again.spanCount === trace.spanCount) break;
+      trace = again;
+    }
     expect(placed.id).toBeDefined();
     await page.locator('[data-tab="traces"]').click();
     await page.locator('#trace-search select[name=service]').selectOption('orders');
@@ -247,15 +262,15 @@ describe('flotilla start, the reference system and its dashboard', () => {
       .locator('#trace-search')
       .evaluate((form) => (form as unknown as { requestSubmit(): void }).requestSubmit());
     await page.locator(`#trace-list [data-trace="${trace.traceId}"]`).click({ timeout: 10_000 });
-    // The list names each trace by its root span.
+    // The list names each trace by its root span: the gateway's.
     expect(await page.locator(`#trace-list [data-trace="${trace.traceId}"]`).textContent()).toContain(
-      'POST /orders',
+      'POST /api/orders',
     );
     await page.waitForSelector('#waterfall .span-row');
     expect(await page.locator('#waterfall .span-row').count()).toBe(trace.spanCount);
     await page.evaluate(scrollToTop);
     await page.screenshot({ path: join(ARTIFACTS, 'system-trace.png'), fullPage: true });
-  });
+  }, 120_000);
 
   it('stops on Ctrl-C leaving no process behind, and starts again warm', async () => {
     const first = system!;

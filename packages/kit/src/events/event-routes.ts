@@ -8,7 +8,7 @@ import type { ServiceEvents } from './service-events.js';
 
 /**
  * The events endpoints every service has: its subscription list (read by publishers' embedded
- * transport), the embedded delivery endpoint, and the dead-letter API.
+ * transport), its outbox backlog, the embedded delivery endpoint, and the dead-letter API.
  */
 export function registerEventRoutes(app: HttpServer, service: string, events: ServiceEvents): void {
   app.addContentTypeParser(
@@ -25,6 +25,15 @@ export function registerEventRoutes(app: HttpServer, service: string, events: Se
       patterns: entry.patterns,
     })),
   }));
+
+  // The relay's backlog, for `flotilla status` and the dashboard (also on /metrics as gauges).
+  app.get('/events/outbox', { schema: { hide: true } }, async () => {
+    const { rows } = await events.database.query<{ pending: string; oldest: number | null }>(
+      `SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
+       FROM flotilla_outbox WHERE status = 'pending'`,
+    );
+    return { pending: Number(rows[0]?.pending ?? 0), oldestAgeSeconds: rows[0]?.oldest ?? 0 };
+  });
 
   app.post('/events/deliver', { schema: { hide: true } }, async (request, reply) => {
     const transport = events.transport;

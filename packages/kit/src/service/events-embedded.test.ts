@@ -162,6 +162,10 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     expect(letter).toMatchObject({ attempts: 3, error: 'poison 2', eventType: 'item.added' });
     const consumerMetrics = await fetch(`${consumer.url}/metrics`).then((response) => response.text());
     expect(consumerMetrics).toMatch(/^flotilla_dead_letters\{[^}]*\} 1$/m);
+    expect(await fetch(`${publisher.url}/events/outbox`).then((response) => response.json())).toEqual({
+      pending: 0,
+      oldestAgeSeconds: 0,
+    });
     expect(consumerMetrics).toMatch(
       /^flotilla_events_consumer_lag_seconds\{[^}]*subscription="[^"]+"[^}]*\} [\d.e-]+$/m,
     );

@@ -146,6 +146,7 @@ async function assemble<S extends ConfigSchema>(
       '/openapi.json',
       '/internal/breakers',
       '/events/subscriptions',
+      '/events/outbox',
       '/events/dead-letters',
     ],
     ...(definition.description ? { description: definition.description } : {}),
