@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { stopOnSignals } from '@flotilla/kit';
 import { ConfigError, loadConfig, withDotEnv } from '@flotilla/kit/config';
 import { createRegistry, discoveryBalancer, noInstances, staticBalancer } from '@flotilla/kit/discovery';
 import { HealthMonitor } from '@flotilla/kit/health';
@@ -97,23 +98,10 @@ logger.info(
   'gateway listening',
 );
 
-let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
-  if (stopping) process.exit(1);
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
+stopOnSignals(async () => {
   health.markShuttingDown();
-  Promise.resolve(registration?.stop())
-    .then(() => gateway.close(config.SHUTDOWN_TIMEOUT))
-    // The spans of the last requests are exported before the process ends.
-    .then(() => telemetry.shutdown())
-    .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+  await registration?.stop();
+  await gateway.close(config.SHUTDOWN_TIMEOUT);
+  // The spans of the last requests are exported before the process ends.
+  await telemetry.shutdown();
+}, logger);

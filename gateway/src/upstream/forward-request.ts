@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { CONNECTION_ERRORS } from '@flotilla/kit/client';
 import type { LoadBalancer } from '@flotilla/kit/discovery';
 import { FlotillaError } from '@flotilla/kit/errors';
 import type { Dispatcher } from 'undici';
@@ -25,19 +26,6 @@ export interface ForwardResult {
   readonly failed: boolean;
 }
 
-// Errors that mean the request never reached a working instance (or it hung up before any answer).
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_CLOSED',
-]);
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const NO_DROP: ReadonlySet<string> = new Set();
 

@@ -1,3 +1,4 @@
+import { stopOnSignals } from '@flotilla/kit';
 import { ConfigError, env, loadConfig, withDotEnv } from '@flotilla/kit/config';
 import { createLogger } from '@flotilla/kit/telemetry';
 import { startControlPlane } from './start-control-plane.js';
@@ -49,18 +50,4 @@ function transportOf(eventsUrl: string | undefined) {
   return { kind: url.protocol === 'nats:' ? 'nats' : 'rabbitmq', endpoint: `${url.hostname}:${url.port}` };
 }
 
-let signalled = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (signalled) process.exit(1);
-  signalled = true;
-  logger.info({ signal }, 'shutting down');
-  controlPlane.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', onSignal);
-process.on('SIGINT', onSignal);
+stopOnSignals(() => controlPlane.stop(), logger);

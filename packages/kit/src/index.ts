@@ -8,4 +8,5 @@ export {
   type ServiceContext,
   type ServiceDefinition,
   startService,
+  stopOnSignals,
 } from './service/index.js';

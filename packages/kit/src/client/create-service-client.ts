@@ -61,6 +61,16 @@ export interface ServiceClient {
   close(): Promise<void>;
 }
 
+interface Attempt {
+  readonly instance: ServiceInstance;
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
+  readonly budgetMs: number;
+  readonly signal: AbortSignal;
+}
+
 // RFC 9110 §9.2.2: repeating these has the effect of doing them once.
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -106,16 +116,10 @@ export function createServiceClient(target: string, options: ServiceClientOption
   const breakerRetryAfterSeconds = () =>
     Math.max(1, Math.ceil((stateSince + settings.breakerHalfOpenAfterMs - Date.now()) / 1000));
 
-  async function attempt(
-    instance: ServiceInstance,
-    method: string,
-    path: string,
-    body: unknown,
-    headers: Record<string, string>,
-    budgetMs: number,
-    signal: AbortSignal,
-  ): Promise<unknown> {
-    if (!tracing) return send(instance, method, path, body, headers, budgetMs, signal, undefined);
+  /** One try on one instance: a client span around it when tracing, its context sent as traceparent. */
+  async function attempt(planned: Attempt): Promise<unknown> {
+    if (!tracing) return send(planned, undefined);
+    const { instance, method, path } = planned;
     return tracing.withSpan(
       method,
       {
@@ -129,19 +133,12 @@ export function createServiceClient(target: string, options: ServiceClientOption
           'flotilla.instance.id': instance.id,
         },
       },
-      (span) =>
-        send(instance, method, path, body, injectTraceContext({ ...headers }), budgetMs, signal, span),
+      (span) => send({ ...planned, headers: injectTraceContext({ ...planned.headers }) }, span),
     );
   }
 
   async function send(
-    instance: ServiceInstance,
-    method: string,
-    path: string,
-    body: unknown,
-    headers: Record<string, string>,
-    budgetMs: number,
-    signal: AbortSignal,
+    { instance, method, path, body, headers, budgetMs, signal }: Attempt,
     span: Span | undefined,
   ): Promise<unknown> {
     const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
@@ -223,7 +220,15 @@ export function createServiceClient(target: string, options: ServiceClientOption
       const budgetMs = Math.min(settings.attemptTimeoutMs, remaining());
       try {
         return await timeoutPolicy(budgetMs).execute(({ signal: attemptSignal }) =>
-          attempt(instance, method, path, body, headers, budgetMs, AbortSignal.any([signal, attemptSignal])),
+          attempt({
+            instance,
+            method,
+            path,
+            body,
+            headers,
+            budgetMs,
+            signal: AbortSignal.any([signal, attemptSignal]),
+          }),
         );
       } catch (error) {
         // A timed-out attempt becomes UPSTREAM_TIMEOUT here, so the retry policy sees a retryable code.

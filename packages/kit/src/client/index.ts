@@ -8,4 +8,4 @@ export {
   type ServiceClientOptions,
 } from './create-service-client.js';
 export { createServiceClients, type ServiceClients, type ServiceClientsOptions } from './service-clients.js';
-export { parseRetryAfter } from './to-upstream-error.js';
+export { CONNECTION_ERRORS, parseRetryAfter } from './to-upstream-error.js';

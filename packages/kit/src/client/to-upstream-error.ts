@@ -1,15 +1,19 @@
 import type { CallOutcome } from '../discovery/index.js';
 import { FlotillaError, fromProblem } from '../errors/index.js';
 
-// Errors raised before any answer arrived: the instance is down or unreachable, so the balancer
-// should eject it and a retry on another instance is safe for idempotent requests.
-const CONNECTION_ERRORS = new Set([
+/**
+ * Error codes raised before any answer arrived: the instance is down or unreachable, so the
+ * balancer should eject it and a retry on another instance is safe for idempotent requests. Shared
+ * with the gateway, which proxies over the same undici.
+ */
+export const CONNECTION_ERRORS: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ENOTFOUND',
+  'EAI_AGAIN',
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
   'UND_ERR_CONNECT_TIMEOUT',

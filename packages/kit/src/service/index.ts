@@ -8,3 +8,4 @@ export {
 export { SHUTDOWN_STAGES, type ShutdownStage } from './lifecycle.js';
 export { EXIT_CONFIG, runService } from './run-service.js';
 export { type RunningService, type StartServiceOptions, startService } from './start-service.js';
+export { stopOnSignals } from './stop-on-signals.js';

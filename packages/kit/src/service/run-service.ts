@@ -1,6 +1,7 @@
 import { ConfigError, type ConfigSchema, type Environment } from '../config/index.js';
 import type { ServiceDefinition } from './define-service.js';
 import { type RunningService, startService } from './start-service.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 /** Exit code for a bad configuration (sysexits' EX_CONFIG). */
 export const EXIT_CONFIG = 78;
@@ -27,29 +28,8 @@ export async function runService<S extends ConfigSchema>(
     process.exit(1);
   }
   const { logger } = running.context;
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting at once');
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, 'shutting down');
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  // Started by a supervisor over IPC: its exit, however abrupt, means stop (no orphans).
-  if (process.connected) {
-    process.once('disconnect', () => onSignal('SIGTERM'));
-    // Lets the supervisor show readiness and the address without parsing logs.
-    process.send?.({ type: 'flotilla:ready', name: definition.name, url: running.url });
-  }
+  stopOnSignals(() => running.stop(), logger);
+  // Lets a supervisor (connected over IPC) show readiness and the address without parsing logs.
+  if (process.connected) process.send?.({ type: 'flotilla:ready', name: definition.name, url: running.url });
   return running;
 }
