@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { staticBalancer } from '@flotilla/kit/discovery';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closedPort } from './testing/closed-port.js';
 import { type EchoUpstream, echoUpstream } from './testing/echo-upstream.js';
 import { rawRequest, startTestGateway, type TestGateway, testRoute } from './testing/test-gateway.js';
 
@@ -22,15 +22,6 @@ async function gatewayFor(
   const started = await startTestGateway(routes, staticBalancer(instances));
   cleanups.push(() => started.close());
   return started;
-}
-
-/** A loopback port with nothing listening: connections to it are refused. */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 describe('routing', () => {

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { staticBalancer } from '@flotilla/kit/discovery';
 import { createLogger, startTelemetry, traceLogFields } from '@flotilla/kit/telemetry';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from './create-gateway.js';
+import { closedPort } from './testing/closed-port.js';
 import { echoUpstream } from './testing/echo-upstream.js';
 import { startTestGateway, testRoute } from './testing/test-gateway.js';
 
@@ -46,14 +46,6 @@ async function upstream() {
   const started = await echoUpstream();
   cleanups.push(() => started.close());
   return started;
-}
-
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 describe('gateway tracing', () => {
