@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SoakFirstSequencer } from './tests/reliability/support/soak-first-sequencer.js';
 
 // `unit` needs Node alone; `infra` runs the same suites plus the engine-only ones against the
 // real engines on this machine (addresses overridable from the environment).
@@ -21,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: [...exclude, '**/*.infra.test.ts'],
+          exclude: [...exclude, '**/*.infra.test.ts', 'tests/reliability/**'],
           env: { DATABASE_URL: '' },
         },
       },
@@ -30,8 +31,26 @@ export default defineConfig({
         test: {
           name: 'infra',
           include: ['**/*.test.ts'],
+          exclude: [...exclude, 'tests/reliability/**'],
+          env: infraEnv,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Faults injected into running processes and engines; slow, so a suite of its own.
+          name: 'reliability',
+          include: ['tests/reliability/**/*.test.ts'],
           exclude,
           env: infraEnv,
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          // The 10-minute gateway soak (*-soak.test.ts) runs beside the other scenarios so the suite
+          // stays under 15 minutes: two workers (`--maxWorkers=2` in the npm scripts; a project
+          // cannot set its own), the soak handed out first, so it holds one worker for its whole
+          // run while the other takes the remaining files one at a time (they stop and restart
+          // shared engines and should not overlap one another). The soak's load is modest for that.
+          sequence: { sequencer: SoakFirstSequencer },
         },
       },
     ],

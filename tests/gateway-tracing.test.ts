@@ -154,11 +154,14 @@ describe('one trace from the gateway through orders to users and the event it ca
           (span) => span.serviceName === 'gateway' && span.attributes['http.response.status_code'] === 201,
         );
         const reachedUsers = found?.some((span) => span.serviceName === 'users' && span.kind === 'server');
+        // The relay's publish span ends at the broker's confirm, which may come after the
+        // consumer's span was exported: wait for both.
+        const published = found?.some((span) => span.name === 'order.placed publish');
         const handled = found?.some((span) => span.name === 'order.placed process');
-        if (created && reachedUsers && handled) return found;
+        if (created && reachedUsers && published && handled) return found;
       }
       return undefined;
-    }, 'the order trace with its users span and the handling of its event');
+    }, 'the order trace with its users span, the publish and the handling of its event');
 
     const one = (predicate: (span: StoredSpan) => boolean, what: string): StoredSpan => {
       const matches = spans.filter(predicate);

@@ -1,12 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './support/free-port.js';
 import { alive, descendants, until } from './support/processes.js';
 import { repositoryRoot } from './support/spawn-service.js';
 
@@ -19,16 +19,6 @@ const flotilla = join(repositoryRoot, 'cli/bin/flotilla.js');
 // developer's own `flotilla start` in the repository is read or touched.
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-system-'));
 const profile = mkdtempSync(join(tmpdir(), 'flotilla-chromium-'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A running `flotilla start`, with everything it printed so far. */
 interface Started {

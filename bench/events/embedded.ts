@@ -1,19 +1,31 @@
-/** The embedded transport: two services in this process, publisher → HTTP → subscriber. */
+/**
+ * The embedded transport: two services in this process, publisher → HTTP → subscriber, measured
+ * like the broker pipelines (end to end with writers running; drain from a filled outbox).
+ */
 import { defineService, startService } from '@flotilla/kit';
-import { httpSubscriberDirectory, subscription } from '@flotilla/kit/events';
-import { testDatabase } from '@flotilla/kit/testing';
-import { Ping, write } from './pipeline.js';
+import { openDatabase } from '@flotilla/kit/db';
+import { httpSubscriberDirectory, runEventMigrations, subscription } from '@flotilla/kit/events';
+import { counter, measure, Ping, type PipelineFigures, WRITERS } from './pipeline.js';
 
-export async function embedded(count: number): Promise<number> {
-  const publisherDb = await testDatabase();
-  const consumerDb = await testDatabase();
-  let committed = 0;
-  let finished: () => void = () => {};
-  const allSeen = new Promise<void>((resolve) => {
-    finished = resolve;
+export async function embedded(databaseUrl: string, count: number, tag: string): Promise<PipelineFigures> {
+  const publisherDb = await openDatabase({
+    url: databaseUrl,
+    schema: `bench_pub_${tag}`,
+    pool: { max: WRITERS + 4 },
   });
+  const consumerDb = await openDatabase({ url: databaseUrl, schema: `bench_sub_${tag}`, pool: { max: 10 } });
+  const committed = counter();
+  // The handler runs inside the service; its commits are counted from the table they fill.
+  let counted = 0;
+  const poll = setInterval(async () => {
+    const { rows } = await consumerDb.query<{ n: string }>('SELECT count(*) AS n FROM seen');
+    const now = Number(rows[0]?.n ?? 0);
+    committed.add(now - counted);
+    counted = now;
+  }, 20);
   await consumerDb.query('CREATE TABLE seen (n int PRIMARY KEY)');
   await publisherDb.query('CREATE TABLE pings (n int PRIMARY KEY)');
+  await runEventMigrations(publisherDb);
   const sink = await startService(
     defineService({
       name: 'sink',
@@ -21,31 +33,29 @@ export async function embedded(count: number): Promise<number> {
       subscriptions: [
         subscription(Ping, async (event, { tx }) => {
           await tx.query('INSERT INTO seen (n) VALUES ($1)', [(event.data as { n: number }).n]);
-          // Counted after the handler; the commit follows within the same delivery.
-          if (++committed === count) setImmediate(finished);
         }),
       ],
       routes: () => {},
     }),
     { environment: { LOG_LEVEL: 'silent' }, database: consumerDb },
   );
-  const source = await startService(defineService({ name: 'bench', version: '1.0.0', routes: () => {} }), {
-    environment: { LOG_LEVEL: 'silent' },
-    database: publisherDb,
-    events: { relay: { pollIntervalMs: 50 } },
-    subscriberDirectory: httpSubscriberDirectory({
-      instances: async () => [{ service: 'sink', url: sink.url }],
-    }),
-  });
+  const source = () =>
+    startService(defineService({ name: 'bench', version: '1.0.0', routes: () => {} }), {
+      environment: { LOG_LEVEL: 'silent' },
+      database: publisherDb,
+      events: { relay: { pollIntervalMs: 50 } },
+      subscriberDirectory: httpSubscriberDirectory({
+        instances: async () => [{ service: 'sink', url: sink.url }],
+      }),
+    });
   try {
-    const started = performance.now();
-    await write(publisherDb, count);
-    await allSeen;
-    return count / ((performance.now() - started) / 1000);
+    return await measure(publisherDb, count, committed, source);
   } finally {
-    await source.stop();
+    clearInterval(poll);
     await sink.stop();
-    await publisherDb.dispose();
-    await consumerDb.dispose();
+    await publisherDb.query(`DROP SCHEMA bench_pub_${tag} CASCADE`);
+    await consumerDb.query(`DROP SCHEMA bench_sub_${tag} CASCADE`);
+    await publisherDb.close();
+    await consumerDb.close();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The kit's whole path: business write + outbox insert in one transaction → relay → transport →
- * consumer handler committing its effect with the inbox row. Timed from the first write to the
- * last consumer commit.
+ * The kit's whole path: business write + outbox insert in one transaction per event → relay →
+ * transport → consumer handler committing its effect with the inbox row. Two figures:
+ *   end to end — concurrent writers, relay and consumer all running; first write to last commit;
+ *   drain      — the outbox filled beforehand (untimed); relay start to last consumer commit.
  */
 import { type Database, openDatabase } from '@flotilla/kit/db';
 import {
@@ -23,17 +24,28 @@ const Ping = defineEvent({
   schema: Type.Object({ n: Type.Integer(), padding: Type.String() }),
 });
 const logger = createLogger({ name: 'bench', level: 'silent' });
-const PER_TRANSACTION = 100;
-const WRITERS = 8;
+/** Concurrent business transactions, as a busy service's requests make them. */
+export const WRITERS = 16;
+
+export interface PipelineFigures {
+  /** Events per second, writers running alongside. */
+  readonly endToEnd: number;
+  /** Events per second through relay → transport → consumer from a filled outbox. */
+  readonly drain: number;
+}
 
 export async function pipeline(
   databaseUrl: string,
   eventsUrl: string,
   count: number,
   tag: string,
-): Promise<number> {
-  const publisherDb = await openDatabase({ url: databaseUrl, schema: `bench_pub_${tag}`, pool: { max: 12 } });
-  const consumerDb = await openDatabase({ url: databaseUrl, schema: `bench_sub_${tag}`, pool: { max: 20 } });
+): Promise<PipelineFigures> {
+  const publisherDb = await openDatabase({
+    url: databaseUrl,
+    schema: `bench_pub_${tag}`,
+    pool: { max: WRITERS + 4 },
+  });
+  const consumerDb = await openDatabase({ url: databaseUrl, schema: `bench_sub_${tag}`, pool: { max: 10 } });
   try {
     await runEventMigrations(publisherDb);
     await runEventMigrations(consumerDb);
@@ -51,11 +63,7 @@ export async function pipeline(
       directory: noSubscribers,
       namespace: `bench${tag}`,
     });
-    let committed = 0;
-    let finished: () => void = () => {};
-    const allSeen = new Promise<void>((resolve) => {
-      finished = resolve;
-    });
+    const committed = counter();
     const dispatcher = new EventDispatcher({ db: consumerDb, service: 'sink', logger });
     dispatcher.add(
       subscription(Ping, async (event, { tx }) => {
@@ -64,22 +72,20 @@ export async function pipeline(
     );
     const stop = await consuming.consume(
       { service: 'sink', patterns: [{ from: 'bench', pattern: 'bench.ping' }], prefetch: 100 },
-      async (delivery) => {
-        await dispatcher.deliver(delivery);
-        if (++committed === count) finished();
+      async (deliveries) => {
+        const outcomes = await dispatcher.deliverBatch(deliveries);
+        committed.add(outcomes.filter((outcome) => outcome.includes('processed')).length);
       },
     );
-    const relay = new OutboxRelay({ db: publisherDb, transport: publisher, logger, pollIntervalMs: 50 });
-    await relay.start();
-    const started = performance.now();
-    await write(publisherDb, count);
-    await allSeen;
-    const seconds = (performance.now() - started) / 1000;
-    await relay.stop();
+    const figures = await measure(publisherDb, count, committed, async () => {
+      const relay = new OutboxRelay({ db: publisherDb, transport: publisher, logger, pollIntervalMs: 50 });
+      await relay.start();
+      return relay;
+    });
     await stop();
     await publisher.close();
     await consuming.close();
-    return count / seconds;
+    return figures;
   } finally {
     await publisherDb.query(`DROP SCHEMA bench_pub_${tag} CASCADE`);
     await consumerDb.query(`DROP SCHEMA bench_sub_${tag} CASCADE`);
@@ -88,14 +94,14 @@ export async function pipeline(
   }
 }
 
-/** Business writes as a busy service makes them: several requests' transactions at once. */
-export async function write(db: Database, count: number): Promise<void> {
+/** Events `from` … `to - 1`, each a business row + its event in one transaction (or `perTransaction`). */
+export async function write(db: Database, from: number, to: number, perTransaction = 1): Promise<void> {
   const padding = 'x'.repeat(200);
-  let next = 0;
+  let next = from;
   const writer = async () => {
-    while (next < count) {
+    while (next < to) {
       const start = next;
-      next = Math.min(count, next + PER_TRANSACTION);
+      next = Math.min(to, next + perTransaction);
       const end = next;
       await db.transaction(async (tx) => {
         for (let n = start; n < end; n++) {
@@ -106,6 +112,52 @@ export async function write(db: Database, count: number): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: WRITERS }, writer));
+}
+
+/**
+ * Both figures for one path: `count` events written while the path (`start`) runs, timed from the
+ * first write to the last consumer commit; then `count` more written into the outbox first and
+ * timed from the path's start.
+ */
+export async function measure(
+  db: Database,
+  count: number,
+  committed: ReturnType<typeof counter>,
+  start: () => Promise<{ stop(): Promise<unknown> }>,
+): Promise<PipelineFigures> {
+  const first = await start();
+  let started = performance.now();
+  await write(db, 0, count);
+  await committed.reach(count);
+  const endToEnd = count / ((performance.now() - started) / 1000);
+  await first.stop();
+
+  await write(db, count, 2 * count, 100);
+  started = performance.now();
+  const second = await start();
+  await committed.reach(2 * count);
+  const drain = count / ((performance.now() - started) / 1000);
+  await second.stop();
+  return { endToEnd, drain };
+}
+
+/** Counts consumer commits; `reach(n)` resolves once n have committed. */
+export function counter() {
+  let value = 0;
+  const waiting: { at: number; resolve: () => void }[] = [];
+  return {
+    add(amount: number) {
+      value += amount;
+      for (const waiter of waiting.filter((entry) => entry.at <= value)) {
+        waiting.splice(waiting.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    },
+    reach(at: number): Promise<void> {
+      if (value >= at) return Promise.resolve();
+      return new Promise((resolve) => waiting.push({ at, resolve }));
+    },
+  };
 }
 
 export { Ping };

@@ -5,7 +5,9 @@
  * tracing off, and (f) the same gateway with tracing on: every request sampled, its span exported
  * over OTLP/protobuf to a sink in another process.
  * Each variant gets the same wrk run; the proxy's CPU time is read from /proc around the run.
- * Nothing is pinned: wrk, the proxy and the upstream share the machine's cores.
+ * Then the latency the gateway adds: (a) and (e) are driven at one constant rate, half of (e)'s
+ * peak, by autocannon (wrk cannot hold a rate), and p99(e) − p99(a) is printed.
+ * Nothing is pinned: the load generator, the proxy and the upstream share the machine's cores.
  *
  *   node --import tsx bench/gateway/run.ts [seconds per variant, default 6]
  */
@@ -15,6 +17,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 
 const SECONDS = Number(process.argv[2] ?? 6);
@@ -114,6 +117,23 @@ async function measure(name: string, url: string, pids: number[], headers: strin
       `${result.cpuUsPerRequest === undefined ? '' : `  proxy CPU ${result.cpuUsPerRequest.toFixed(0)} µs/req`}\n`,
   );
   return result;
+}
+
+interface Paced {
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** Latency at a constant `rate` (req/s across all connections), in milliseconds. */
+async function paced(url: string, headers: Record<string, string>, rate: number): Promise<Paced> {
+  const options = { url, headers, connections: CONNECTIONS, overallRate: rate };
+  await autocannon({ ...options, duration: 1 }); // warm-up at the same rate
+  const result = await autocannon({ ...options, duration: SECONDS });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${url}: ${result.non2xx} failed responses, ${result.errors} errors at ${rate} req/s`);
+  }
+  return { rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
 function nginxConfig(): string {
@@ -227,6 +247,21 @@ async function main(): Promise<void> {
     [gateway.pid!],
     [`authorization: Bearer ${token}`],
   );
+  const rate = Math.round(results.e!.rps / 2);
+  const pacedA = await paced(`${upstreamUrl}/users/42`, {}, rate);
+  const pacedE = await paced(
+    `http://127.0.0.1:${ports.gateway}/api/users/42`,
+    { authorization: `Bearer ${token}` },
+    rate,
+  );
+  for (const [name, run] of [
+    ['(a) upstream directly', pacedA],
+    ['(e) Flotilla gateway, all features', pacedE],
+  ] as const) {
+    process.stdout.write(
+      `${name.padEnd(34)} at ${rate} req/s (held ${run.rate.toFixed(0)})  p50 ${run.p50.toFixed(2)}ms  p99 ${run.p99.toFixed(2)}ms\n`,
+    );
+  }
   gateway.kill();
 
   await tsx(join(here, 'otlp-sink.ts'), [String(ports.sink)]);
@@ -253,10 +288,12 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\ne/b = ${ratio(results.b, 0.3)}\ne/c = ${ratio(results.c, 1.2)}\ne/d = ${ratio(results.d, 3)}\n` +
       `gateway CPU = ${e.cpuUsPerRequest!.toFixed(0)} µs/request (target ≤ 80)\n` +
+      `added p99 at ${rate} req/s (50% of e's peak) = ${(pacedE.p99 - pacedA.p99).toFixed(2)} ms (target ≤ 2)\n` +
       `tracing on/off: f/e = ${(f.rps / e.rps).toFixed(2)} throughput, ` +
       `+${(f.cpuUsPerRequest! - e.cpuUsPerRequest!).toFixed(0)} µs CPU/request\n` +
       `wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS} s per variant after a 1 s warm-up; ` +
-      'wrk, proxy and upstream unpinned on the same cores.\n',
+      `constant rate: autocannon (in this process), ${CONNECTIONS} connections, ${SECONDS} s; ` +
+      'load generator, proxy and upstream unpinned on the same cores.\n',
   );
 }
 

@@ -5,19 +5,19 @@ import type { Readable } from 'node:stream';
 import type { LoadBalancer } from '@flotilla/kit/discovery';
 import { FlotillaError } from '@flotilla/kit/errors';
 import type { HealthMonitor } from '@flotilla/kit/health';
+import { answerClientError, answerProtocolErrors, DEADLINE_HEADER } from '@flotilla/kit/http';
 import { injectTraceContext, type Logger, type ServiceMetrics, type Tracing } from '@flotilla/kit/telemetry';
 import type { Identity, JwtAuthenticator } from './auth/jwt-authenticator.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { checkPath } from './http/check-path.js';
 import { ClientAddress } from './http/client-address.js';
-import { clientErrorResponse } from './http/client-error-response.js';
 import { Cors, type CorsOptions } from './http/cors.js';
 import { endToEndHeaders } from './http/hop-by-hop.js';
 import { writeProblem } from './http/write-problem.js';
 import { LoadShedder, type LoadShedderOptions } from './load-shedder.js';
 import { aggregateOpenApi } from './openapi/aggregate-openapi.js';
 import { DOCS_PAGE } from './openapi/docs-page.js';
-import { setRateLimitHeaders } from './rate-limit/rate-limit-headers.js';
+import { pushRateLimitFields } from './rate-limit/rate-limit-fields.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { Route, RouteSource } from './routes/route.js';
 import { RouteTable, upstreamPath } from './routes/route-table.js';
@@ -77,7 +77,11 @@ const GATEWAY_SET = new Set([
   'x-forwarded-for',
   'x-forwarded-proto',
   'x-forwarded-host',
+  // The gateway states the upstream's deadline itself; a client's could only cut its own request to a 504.
+  DEADLINE_HEADER,
 ]);
+/** With tracing on, the upstream continues the gateway's span, never a client-sent context. */
+const GATEWAY_SET_TRACED = new Set([...GATEWAY_SET, 'traceparent', 'tracestate']);
 const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -125,33 +129,33 @@ export function createGateway(options: GatewayOptions): Gateway {
       insecureHTTPParser: false,
       joinDuplicateHeaders: false,
     },
-    (request, response) => {
-      handle(request, response).catch((error: unknown) => {
-        logger.error({ err: error }, 'request failed');
-        writeProblem(response, new FlotillaError('INTERNAL'), pathOf(request.url), '');
-      });
-    },
+    (request, response) => void handle(request, response),
   );
   server.maxRequestsPerSocket = options.server.maxRequestsPerSocket;
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
-      socket.end(clientErrorResponse(error.code));
-    } else {
-      socket.destroy();
-    }
-  });
+  server.on('clientError', answerClientError);
+  answerProtocolErrors(server);
 
+  /** Answers one request; never rejects (an unexpected error is logged and answered 500). */
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      await answer(request, response);
+    } catch (error) {
+      logger.error({ err: error }, 'request failed');
+      writeProblem(response, new FlotillaError('INTERNAL'), pathOf(request.url), '');
+    }
+  }
+
+  async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = performance.now();
     const incomingId = request.headers['x-request-id'];
     const requestId =
       typeof incomingId === 'string' && SAFE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
-    response.setHeader('x-request-id', requestId);
     const url = request.url ?? '/';
     const method = request.method ?? 'GET';
 
     if (shedder.overloaded) {
       metrics.shed();
+      response.setHeader('x-request-id', requestId);
       request.resume();
       response.shouldKeepAlive = false;
       return writeProblem(
@@ -164,6 +168,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const checked = checkPath(url);
     if (!checked.ok) {
       request.resume();
+      response.setHeader('x-request-id', requestId);
       return writeProblem(
         response,
         new FlotillaError('BAD_REQUEST', { detail: checked.reason }),
@@ -172,7 +177,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       );
     }
     const { path, query } = checked;
-    if (await ownRoute(path, request, response, requestId)) return;
+    // None of the gateway's own paths starts with `/a`: routed `/api/…` requests skip the checks.
+    if (path.charCodeAt(1) !== 97 && (await ownRoute(path, request, response, requestId))) return;
 
     const route = table.match(path);
     if (tracing === undefined) {
@@ -207,10 +213,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     try {
       if (route === undefined) {
         request.resume();
+        response.setHeader('x-request-id', requestId);
         writeProblem(response, new FlotillaError('ROUTE_NOT_FOUND'), path, traceId);
         return 404;
       }
-      if (cors.apply(request, response)) return response.statusCode;
+      if (request.headers.origin !== undefined) {
+        response.setHeader('x-request-id', requestId);
+        if (cors.apply(request, response)) return response.statusCode;
+      }
       shedder.inFlight++;
       let status: number;
       try {
@@ -224,6 +234,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     } catch (error) {
       span?.fail(error, error instanceof Error ? error.name : '_OTHER');
       logger.error({ err: error }, 'request failed');
+      if (!response.headersSent) response.setHeader('x-request-id', requestId);
       writeProblem(response, new FlotillaError('INTERNAL'), path, traceId);
       return 500;
     }
@@ -240,20 +251,33 @@ export function createGateway(options: GatewayOptions): Gateway {
     path: string,
     span: RequestSpan | undefined,
   ): Promise<number> {
-    const fail = (error: FlotillaError): number => {
-      request.resume();
-      writeProblem(response, error, path, traceId);
-      return error.status;
-    };
+    // The gateway's answer fields, written with the upstream's head in one go, or before a problem.
+    const answerHeaders = ['x-request-id', requestId];
     let identity: Identity | undefined;
     if (route.auth === 'protected') {
       if (authenticator === undefined)
-        return fail(new FlotillaError('UNAUTHORIZED', { detail: 'authentication is not configured' }));
+        return refuse(
+          request,
+          response,
+          answerHeaders,
+          path,
+          traceId,
+          new FlotillaError('UNAUTHORIZED', { detail: 'authentication is not configured' }),
+        );
+      const authorization = request.headers.authorization;
       try {
-        identity = await authenticator.authenticate(request.headers.authorization);
+        // A reused token is answered from the verified-token cache without a promise.
+        identity = authenticator.cached(authorization) ?? (await authenticator.authenticate(authorization));
       } catch (error) {
         response.setHeader('www-authenticate', 'Bearer');
-        return fail(error instanceof FlotillaError ? error : new FlotillaError('UNAUTHORIZED'));
+        return refuse(
+          request,
+          response,
+          answerHeaders,
+          path,
+          traceId,
+          error instanceof FlotillaError ? error : new FlotillaError('UNAUTHORIZED'),
+        );
       }
     }
     const peer = request.socket.remoteAddress ?? '';
@@ -267,11 +291,19 @@ export function createGateway(options: GatewayOptions): Gateway {
           : policy.key === 'api-key' && typeof apiKey === 'string' && apiKey.length <= 256
             ? `k:${apiKey}`
             : `i:${client}`;
-      const decision = await rateLimiter.take(`${route.prefix}|${key}`, policy);
-      setRateLimitHeaders(response, decision);
+      const taken = rateLimiter.take(`${route.prefix}|${key}`, policy);
+      const decision = taken instanceof Promise ? await taken : taken;
+      pushRateLimitFields(answerHeaders, decision);
       if (!decision.allowed) {
         metrics.rateLimited(route.prefix);
-        return fail(new FlotillaError('RATE_LIMITED', { retryAfterSeconds: decision.retryAfterSeconds }));
+        return refuse(
+          request,
+          response,
+          answerHeaders,
+          path,
+          traceId,
+          new FlotillaError('RATE_LIMITED', { retryAfterSeconds: decision.retryAfterSeconds }),
+        );
       }
     }
 
@@ -279,23 +311,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     const chunked = request.headers['transfer-encoding'] !== undefined;
     if (contentLength !== undefined && Number(contentLength) > route.bodyLimit) {
       response.shouldKeepAlive = false;
-      return fail(
+      return refuse(
+        request,
+        response,
+        answerHeaders,
+        path,
+        traceId,
         new FlotillaError('PAYLOAD_TOO_LARGE', { detail: `the body exceeds ${route.bodyLimit} bytes` }),
       );
     }
-    const headers = endToEndHeaders(request.headers, GATEWAY_SET);
+    const headers = endToEndHeaders(request.headers, span === undefined ? GATEWAY_SET : GATEWAY_SET_TRACED);
     forwardingHeaders(headers, request, peer);
-    headers['x-request-id'] = requestId;
+    headers.push('x-request-id', requestId, DEADLINE_HEADER, String(route.timeoutMs));
     if (span !== undefined) {
-      // The upstream continues the gateway's span, never a client-sent (possibly bogus) context.
-      delete headers.traceparent;
-      delete headers.tracestate;
-      injectTraceContext(headers);
+      for (const [name, value] of Object.entries(injectTraceContext({} as Record<string, string>))) {
+        headers.push(name, value);
+      }
     }
-    if (identity !== undefined) {
-      headers['x-auth-subject'] = identity.subject;
-      headers['x-auth-claims'] = identity.claimsHeader;
-    }
+    if (identity !== undefined)
+      headers.push('x-auth-subject', identity.subject, 'x-auth-claims', identity.claimsHeader);
     const hasBody = chunked || (contentLength !== undefined && contentLength !== '0');
     let body: Readable | undefined;
     let bodyTooLarge = never;
@@ -316,6 +350,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             method,
             path: upstreamPath(route, path, target.slice(path.length)),
             headers,
+            answerHeaders,
             body,
             replayable: !hasBody && REPLAYABLE.has(method),
             bodyTooLarge,
@@ -339,26 +374,23 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       span?.fail(error, mapped.code);
       metrics.upstream(route.service, mapped.status, (performance.now() - started) / 1000);
-      return fail(mapped);
+      return refuse(request, response, answerHeaders, path, traceId, mapped);
     }
   }
 
-  function forwardingHeaders(
-    headers: Record<string, string | string[]>,
-    request: IncomingMessage,
-    peer: string,
-  ): void {
+  function forwardingHeaders(headers: string[], request: IncomingMessage, peer: string): void {
     const trusted = clientAddress.isTrusted(peer);
     const incoming = request.headers;
     const host = (trusted && single(incoming['x-forwarded-host'])) || incoming.host || '';
     const proto = (trusted && single(incoming['x-forwarded-proto'])) || 'http';
     const priorFor = trusted ? incoming['x-forwarded-for'] : undefined;
-    headers['x-forwarded-for'] = priorFor === undefined ? peerOf(peer) : `${priorFor}, ${peerOf(peer)}`;
-    headers['x-forwarded-proto'] = proto;
-    if (host !== '') headers['x-forwarded-host'] = host;
-    const element = `for=${forwardedNode(peerOf(peer))};proto=${proto}${host === '' ? '' : `;host="${host.replace(/["\\]/g, '')}"`}`;
+    const client = peerOf(peer);
+    headers.push('x-forwarded-for', priorFor === undefined ? client : `${priorFor}, ${client}`);
+    headers.push('x-forwarded-proto', proto);
+    if (host !== '') headers.push('x-forwarded-host', host);
+    const element = `for=${forwardedNode(client)};proto=${proto}${host === '' ? '' : `;host="${quotable(host)}"`}`;
     const priorForwarded = trusted ? single(incoming.forwarded) : undefined;
-    headers.forwarded = priorForwarded ? `${priorForwarded}, ${element}` : element;
+    headers.push('forwarded', priorForwarded ? `${priorForwarded}, ${element}` : element);
   }
 
   async function ownRoute(
@@ -367,8 +399,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     response: ServerResponse,
     requestId: string,
   ): Promise<boolean> {
-    // None of the gateway's own paths starts with `/a`: routed `/api/…` requests skip the checks.
-    if (path.charCodeAt(1) === 97) return false;
+    response.setHeader('x-request-id', requestId);
     const json = (status: number, body: unknown) => {
       const text = JSON.stringify(body);
       response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -434,6 +465,25 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 }
 
+/** Answers a routed request with a problem, the gateway's answer fields included; returns its status. */
+function refuse(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answerHeaders: readonly string[],
+  path: string,
+  traceId: string,
+  error: FlotillaError,
+): number {
+  request.resume();
+  if (!response.headersSent) {
+    for (let index = 0; index < answerHeaders.length; index += 2) {
+      response.setHeader(answerHeaders[index]!, answerHeaders[index + 1]!);
+    }
+  }
+  writeProblem(response, error, path, traceId);
+  return error.status;
+}
+
 function never(): boolean {
   return false;
 }
@@ -449,6 +499,11 @@ function single(value: string | string[] | undefined): string | undefined {
 
 function peerOf(peer: string): string {
   return peer.startsWith('::ffff:') && peer.includes('.') ? peer.slice(7) : peer;
+}
+
+/** `text` fit for an RFC 7239 quoted-string (quotes and backslashes dropped). */
+function quotable(text: string): string {
+  return text.includes('"') || text.includes('\\') ? text.replace(/["\\]/g, '') : text;
 }
 
 /** RFC 7239 node: IPv6 addresses are bracketed and quoted. */

@@ -34,7 +34,12 @@ export const gatewayConfigSchema = {
   RATE_LIMIT_WINDOW: env.duration({ default: 60_000 }),
   RATE_LIMIT_BURST: env.integer({ optional: true, min: 1, describe: 'bucket size; RATE_LIMIT by default' }),
   RATE_LIMIT_KEY: env.oneOf(['ip', 'subject', 'api-key'], { default: 'subject' }),
-  RATE_LIMIT_REDIS_URL: env.url({ protocols: ['redis:', 'rediss:'], optional: true }),
+  RATE_LIMIT_REDIS_URL: env.url({
+    protocols: ['redis:', 'rediss:'],
+    optional: true,
+    // It carries Redis's password: also from RATE_LIMIT_REDIS_URL_FILE, and masked in logs.
+    secret: true,
+  }),
   RATE_LIMIT_REDIS_TIMEOUT: env.duration({ default: 100 }),
   TRUSTED_PROXIES: env.list({ default: [], describe: 'addresses/CIDRs whose X-Forwarded-* are believed' }),
   JWT_JWKS_URL: env.url({ protocols: ['http:', 'https:'], optional: true }),

@@ -9,7 +9,7 @@ import { LocalRateLimiter } from './rate-limit/local-rate-limiter.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
 import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
 import { combineRouteSources } from './routes/combine-route-sources.js';
-import { fileRouteSource } from './routes/file-route-source.js';
+import { fileRouteSource, RouteConfigError } from './routes/file-route-source.js';
 import type { RouteSource } from './routes/route.js';
 import type { RouteDefaults } from './routes/route-defaults.js';
 
@@ -53,7 +53,7 @@ export function gatewayFromConfig(config: GatewayConfig, dependencies: GatewayDe
   const fileRoutes: RouteSource =
     config.ROUTES_FILE === undefined
       ? { routes: () => [], subscribe: () => () => {} }
-      : fileRouteSource(config.ROUTES_FILE, defaults);
+      : routesFile(config.ROUTES_FILE, defaults);
   const extra = dependencies.extraRoutes?.(defaults);
   const routes = extra === undefined ? fileRoutes : combineRouteSources(fileRoutes, extra);
   const authenticator =
@@ -108,4 +108,14 @@ export function gatewayFromConfig(config: GatewayConfig, dependencies: GatewayDe
     health: dependencies.health,
     ...(dependencies.tracing ? { tracing: dependencies.tracing } : {}),
   });
+}
+
+/** The routes file's source; its errors name the setting, since the operator knows it by that name. */
+function routesFile(path: string, defaults: RouteDefaults): RouteSource {
+  try {
+    return fileRouteSource(path, defaults);
+  } catch (error) {
+    if (error instanceof RouteConfigError) throw new RouteConfigError(`ROUTES_FILE: ${error.message}`);
+    throw error;
+  }
 }

@@ -2,6 +2,10 @@ import type { ServiceMetrics } from '@flotilla/kit/telemetry';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
 
+interface Observer {
+  observe(value: number): void;
+}
+
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 /** The gateway's own series, beside the kit's process and HTTP server metrics. */
@@ -11,8 +15,10 @@ export class GatewayMetrics {
   readonly #rateLimited: Counter<'http_route'>;
   readonly #shed: Counter;
   readonly #breakerOpen: Gauge<'upstream'>;
-  // prom-client hashes the label set on every observe; a child per label set skips that.
-  readonly #children = new Map<string, { observe(value: number): void }>();
+  // prom-client validates and hashes the label set on every observe of the histogram; a child
+  // per label set, found by plain lookups (no key string built per request), skips that.
+  readonly #serverChildren = new Map<string, Map<string, Map<number, Observer>>>();
+  readonly #upstreamChildren = new Map<string, Map<number, Observer>>();
 
   constructor(metrics: ServiceMetrics, rateLimiter: RateLimiter) {
     const registers = [metrics.registry];
@@ -52,21 +58,34 @@ export class GatewayMetrics {
   }
 
   request(method: string, route: string, status: number, seconds: number): void {
-    const key = `s ${method} ${route} ${status}`;
-    let child = this.#children.get(key);
+    let byMethod = this.#serverChildren.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.#serverChildren.set(route, byMethod);
+    }
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let child = byStatus.get(status);
     if (child === undefined) {
       child = this.#server.labels(method, route, String(status));
-      this.#children.set(key, child);
+      byStatus.set(status, child);
     }
     child.observe(seconds);
   }
 
   upstream(service: string, status: number, seconds: number): void {
-    const key = `u ${service} ${status}`;
-    let child = this.#children.get(key);
+    let byStatus = this.#upstreamChildren.get(service);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      this.#upstreamChildren.set(service, byStatus);
+    }
+    let child = byStatus.get(status);
     if (child === undefined) {
       child = this.#upstream.labels(service, String(status));
-      this.#children.set(key, child);
+      byStatus.set(status, child);
     }
     child.observe(seconds);
   }

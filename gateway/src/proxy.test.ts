@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { staticBalancer } from '@flotilla/kit/discovery';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closedPort } from './testing/closed-port.js';
@@ -178,5 +180,56 @@ describe('bodies', () => {
     } as RequestInit);
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('streams a large answer through with backpressure, and stops the upstream when the client leaves', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'z');
+    const total = 256; // 16 MiB: far more than the socket buffers hold, so writes wait for drains
+    let upstreamClosed: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      upstreamClosed = resolve;
+    });
+    const server = createServer((request, response) => {
+      const endless = request.url === '/users/endless';
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      response.on('close', upstreamClosed);
+      let sent = 0;
+      const pump = (answer: ServerResponse): void => {
+        while (endless || sent < total) {
+          sent++;
+          if (!answer.write(chunk)) return void answer.once('drain', () => pump(answer));
+        }
+        answer.end();
+      };
+      pump(response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const { url, port } = await gatewayFor({
+      users: [`http://127.0.0.1:${(server.address() as AddressInfo).port}`],
+    });
+
+    const whole = await fetch(`${url}/api/users/large`);
+    expect(whole.status).toBe(200);
+    expect((await whole.arrayBuffer()).byteLength).toBe(total * chunk.length);
+
+    // A client that reads a little of an endless answer, then leaves: the upstream request is cut.
+    await new Promise<void>((resolve, reject) => {
+      const partial = httpRequest({ port, host: '127.0.0.1', path: '/api/users/endless' }, (answer) => {
+        answer.once('data', () => {
+          partial.destroy();
+          resolve();
+        });
+      });
+      partial.once('error', reject);
+      partial.end();
+    });
+    await closed;
   });
 });

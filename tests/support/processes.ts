@@ -12,6 +12,16 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+/** Resident set size of `pid` in bytes (VmRSS of /proc/<pid>/status); undefined once it has gone. */
+export function residentBytes(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(join('/proc', String(pid), 'status'), 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Alive = has a /proc entry that is not a zombie (init may reap late in a container). */
 export function alive(pid: number): boolean {
   if (!existsSync(join('/proc', String(pid), 'stat'))) return false;

@@ -50,10 +50,21 @@ export class JwtAuthenticator {
     } else if (symmetric.length > 0) {
       this.#key = createSecretKey(Buffer.from(options.key!, 'utf8'));
     } else {
-      this.#key = createPublicKey(options.key!);
+      this.#key = publicKeyOf(options.key!);
     }
     this.#options = options;
     this.#cache = new VerifiedTokenCache(options.cacheSize, options.cacheTtlMs);
+  }
+
+  /**
+   * The identity of a bearer token verified before and still valid, from the cache; `undefined`
+   * for anything else (then `authenticate` decides). Synchronous, so a reused token costs no promise.
+   */
+  cached(authorization: string | undefined): Identity | undefined {
+    if (authorization === undefined || authorization.length < 8 || !/^bearer /i.test(authorization)) {
+      return undefined;
+    }
+    return this.#cache.get(authorization.slice(7).trim(), Date.now());
   }
 
   /** The identity behind an `Authorization: Bearer …` header, or a 401 FlotillaError. */
@@ -91,6 +102,17 @@ export class JwtAuthenticator {
     } catch (error) {
       throw new FlotillaError('UNAUTHORIZED', { detail: reasonOf(error) });
     }
+  }
+}
+
+/** The configured PEM public key; the error names the setting and never repeats its content. */
+function publicKeyOf(pem: string): KeyObject {
+  try {
+    return createPublicKey(pem);
+  } catch {
+    throw new Error(
+      'JWT_KEY is not a PEM public key (for a shared secret, set JWT_ALGORITHMS to HS256, HS384 or HS512)',
+    );
   }
 }
 

@@ -19,8 +19,9 @@ export interface EchoUpstream {
 }
 
 /**
- * A test upstream answering every request with JSON describing it, and hop-by-hop headers of its
- * own (to check the gateway strips them on the way back).
+ * A test upstream answering every request with JSON describing it, hop-by-hop headers of its own
+ * (to check the gateway strips them on the way back) and its own request id and RateLimit field
+ * (to check the gateway's replace them).
  */
 export async function echoUpstream(): Promise<EchoUpstream> {
   const seen: SeenRequest[] = [];
@@ -47,6 +48,9 @@ export async function echoUpstream(): Promise<EchoUpstream> {
           connection: 'keep-alive, x-upstream-secret',
           'x-upstream-secret': 'internal',
           'proxy-authenticate': 'Basic',
+          // Fields the gateway sets on its answers itself: its values must replace these.
+          'x-request-id': 'chosen-by-upstream',
+          'ratelimit-remaining': '999',
         });
         response.end(body);
       }, state.delayMs);

@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import type { LoadBalancer } from '@flotilla/kit/discovery';
 import { HealthMonitor } from '@flotilla/kit/health';
 import { createLogger, createMetrics } from '@flotilla/kit/telemetry';
@@ -6,6 +5,8 @@ import type { JwtAuthenticator } from '../auth/jwt-authenticator.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../create-gateway.js';
 import { LocalRateLimiter } from '../rate-limit/local-rate-limiter.js';
 import type { Route } from '../routes/route.js';
+
+export { rawRequest } from './raw-request.js';
 
 export interface TestGateway {
   readonly gateway: Gateway;
@@ -65,20 +66,4 @@ export async function startTestGateway(
     port: address.port,
     close: () => gateway.close(1_000),
   };
-}
-
-/** Sends raw bytes and returns everything the server wrote until it closed (or `waitMs` passed). */
-export function rawRequest(port: number, text: string | Buffer, waitMs = 3_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(), waitMs);
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-    socket.write(text);
-  });
 }

@@ -3,8 +3,8 @@ import { CONNECTION_ERRORS } from '@flotilla/kit/client';
 import type { LoadBalancer } from '@flotilla/kit/discovery';
 import { FlotillaError } from '@flotilla/kit/errors';
 import type { Dispatcher } from 'undici';
-import { endToEndHeaders } from '../http/hop-by-hop.js';
 import type { Route } from '../routes/route.js';
+import { ResponseRelay } from './response-relay.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 export interface ForwardRequest {
@@ -12,7 +12,10 @@ export interface ForwardRequest {
   readonly method: string;
   /** Upstream path and query. */
   readonly path: string;
-  readonly headers: Record<string, string | string[]>;
+  /** End-to-end request headers as a flat name/value list. */
+  readonly headers: string[];
+  /** Fields the gateway adds to the answer (request id, RateLimit-*), as a flat name/value list. */
+  readonly answerHeaders: readonly string[];
   readonly body: Dispatcher.DispatchOptions['body'];
   /** True when the request may be sent again: an idempotent method and no body. */
   readonly replayable: boolean;
@@ -27,7 +30,6 @@ export interface ForwardResult {
 }
 
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-const NO_DROP: ReadonlySet<string> = new Set();
 
 /**
  * Sends one request to an instance of the route's service and streams the answer into `response`
@@ -44,31 +46,24 @@ export async function forwardRequest(
 ): Promise<ForwardResult> {
   const { route } = request;
   const upstream = { upstream: route.service };
-  const tried = new Set<string>();
+  // Made on the first retry: most requests are answered by the first instance picked.
+  let tried: Set<string> | undefined;
   for (let attempt = 0; ; attempt++) {
     const instance = await balancer.pick(route.service, tried);
     if (instance === undefined) {
       throw new FlotillaError('UPSTREAM_UNAVAILABLE', { extensions: upstream, retryAfterSeconds: 1 });
     }
-    tried.add(instance.id);
     const tracker = balancer.track(instance);
-    let status = 0;
+    const relay = new ResponseRelay(response, request.answerHeaders);
     try {
-      await pools.of(instance).stream(
-        {
-          path: request.path,
-          method: request.method as Dispatcher.HttpMethod,
-          headers: request.headers,
-          body: request.body,
-          headersTimeout: route.timeoutMs,
-          bodyTimeout: route.timeoutMs,
-        },
-        ({ statusCode, headers }) => {
-          status = statusCode;
-          response.writeHead(statusCode, endToEndHeaders(headers, NO_DROP));
-          return response;
-        },
-      );
+      const status = await relay.send(pools.of(instance), {
+        path: request.path,
+        method: request.method as Dispatcher.HttpMethod,
+        headers: request.headers,
+        body: request.body,
+        headersTimeout: route.timeoutMs,
+        bodyTimeout: route.timeoutMs,
+      });
       tracker.done(status >= 500 ? 'failure' : 'success');
       return { status, failed: status === 502 || status === 503 || status === 504 };
     } catch (error) {
@@ -79,6 +74,7 @@ export async function forwardRequest(
           detail: `the body exceeds ${route.bodyLimit} bytes`,
         });
       }
+      const { status } = relay;
       if (status !== 0 || response.destroyed) {
         // The answer had started (or the client left): nothing to send, only to cut.
         tracker.done(response.destroyed && status !== 0 ? 'success' : 'failure');
@@ -87,7 +83,11 @@ export async function forwardRequest(
       }
       const refused = CONNECTION_ERRORS.has(code);
       tracker.done(refused ? 'refused' : 'failure');
-      if (refused && request.replayable && attempt < route.retries) continue;
+      if (refused && request.replayable && attempt < route.retries) {
+        tried ??= new Set();
+        tried.add(instance.id);
+        continue;
+      }
       if (TIMEOUTS.has(code)) throw new FlotillaError('UPSTREAM_TIMEOUT', { extensions: upstream });
       throw new FlotillaError('BAD_GATEWAY', { extensions: upstream });
     }

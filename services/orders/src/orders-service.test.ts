@@ -139,4 +139,34 @@ describe('orders service', () => {
       /flotilla_client_calls_total\{target="users",outcome="success",service="orders"\} \d+/,
     );
   });
+
+  it('scopes orders to the end user the gateway verified: someone else’s is 404, listing or placing for them 403', async () => {
+    const { body: other } = await call(users.url, 'POST', '/users', {
+      name: 'Mae',
+      email: 'mae@orders.example',
+    });
+    const asOwner = { 'x-auth-subject': userId };
+    const asOther = { 'x-auth-subject': other.id };
+    const mine = await order({ userId, items }, asOwner);
+    expect(mine.status).toBe(201);
+    expect((await call(orders.url, 'GET', `/orders/${mine.body.id}`, undefined, asOwner)).status).toBe(200);
+
+    const stolen = await call(orders.url, 'GET', `/orders/${mine.body.id}`, undefined, asOther);
+    const missing = await call(orders.url, 'GET', '/orders/no-such-order', undefined, asOther);
+    expect([stolen.status, stolen.body.code]).toEqual([404, 'NOT_FOUND']);
+    // Nothing but the id in the path tells the two answers apart: existence is not disclosed.
+    expect(stolen.body.detail.replace(mine.body.id, '?')).toBe(
+      missing.body.detail.replace('no-such-order', '?'),
+    );
+
+    const listed = await call(orders.url, 'GET', `/orders?userId=${userId}`, undefined, asOther);
+    expect([listed.status, listed.body.code]).toEqual([403, 'FORBIDDEN']);
+    const placed = await order({ userId, items }, asOther);
+    expect([placed.status, placed.body.code]).toEqual([403, 'FORBIDDEN']);
+    const own = await call(orders.url, 'GET', `/orders?userId=${userId}`, undefined, asOwner);
+    expect(own.body.map((listedOrder: { id: string }) => listedOrder.id)).toContain(mine.body.id);
+
+    // Without an end user (another service, an operator behind the gateway) every order is readable.
+    expect((await call(orders.url, 'GET', `/orders/${mine.body.id}`)).status).toBe(200);
+  });
 });

@@ -10,6 +10,7 @@ import {
   OrderId,
   type Order as OrderType,
 } from '../contract/index.js';
+import { assertMayAccess, callerOf, mayAccess } from './order-owner.js';
 import { findOrder, findOrderByKey, listOrders } from './order-repository.js';
 import { placeOrder } from './place-order.js';
 import { requestHash } from './request-hash.js';
@@ -36,6 +37,7 @@ export function orderRoutes(app: HttpServer, { db, client, events }: ServiceCont
     '/orders',
     { schema: { tags, body: CreateOrder, headers: CreateOrderHeaders, response: { 201: Order } } },
     async (request, reply) => {
+      assertMayAccess(callerOf(request), request.body.userId);
       const key = request.headers['idempotency-key'];
       const hash = requestHash(request.body);
       const previous = key === undefined ? undefined : await previousOrder(key, hash);
@@ -63,7 +65,9 @@ export function orderRoutes(app: HttpServer, { db, client, events }: ServiceCont
     { schema: { tags, params: IdParams, response: { 200: Order } } },
     async (request) => {
       const order = await findOrder(db, request.params.id);
-      if (!order) throw new FlotillaError('NOT_FOUND', { detail: `no order with id ${request.params.id}` });
+      // Someone else's order answers exactly like a missing one: its existence is not disclosed.
+      if (!order || !mayAccess(callerOf(request), order.userId))
+        throw new FlotillaError('NOT_FOUND', { detail: `no order with id ${request.params.id}` });
       return order;
     },
   );
@@ -73,6 +77,7 @@ export function orderRoutes(app: HttpServer, { db, client, events }: ServiceCont
     { schema: { tags, querystring: ListOrdersQuery, response: { 200: Type.Array(Order) } } },
     async (request, reply) => {
       const { userId } = request.query;
+      assertMayAccess(callerOf(request), userId);
       const limit = request.query.limit ?? 20;
       const before = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
       const orders = await listOrders(db, userId, limit, before);

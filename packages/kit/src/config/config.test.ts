@@ -116,6 +116,21 @@ describe('a secret URL', () => {
   });
 });
 
+describe('a URL that is not secret but carries a password', () => {
+  it('shows a malformed one with its password masked', () => {
+    const schema = { REGISTRY_URL: env.url({ protocols: ['http:'], optional: true }) };
+    for (const value of [
+      'http//admin:pa55word@registry',
+      'admin:pa55word@registry',
+      'ftp://admin:pa55word@x',
+    ]) {
+      const error = errorOf(() => loadConfig(schema, { REGISTRY_URL: value }, { subject: 'gateway' }));
+      expect(error.message).toContain('REGISTRY_URL: must be a URL (http://)');
+      expect(error.message).not.toContain('pa55word');
+    }
+  });
+});
+
 describe('withDotEnv', () => {
   it('fills from .env without overriding the real environment', () => {
     const directory = mkdtempSync(join(tmpdir(), 'flotilla-dotenv-'));

@@ -91,15 +91,18 @@ function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** Database and broker URLs carry passwords; logs and messages must not. */
+/**
+ * Database and broker URLs carry passwords; logs and messages must not. A value that does not
+ * parse as a URL with a password is masked by its shape: whatever stands between a colon and `@`.
+ */
 function maskUrlPassword(value: unknown): unknown {
   if (typeof value !== 'string' || !value.includes('@')) return value;
-  try {
+  if (URL.canParse(value)) {
     const url = new URL(value);
-    if (url.password === '') return value;
-    url.password = '***';
-    return url.toString();
-  } catch {
-    return value;
+    if (url.password !== '') {
+      url.password = '***';
+      return url.toString();
+    }
   }
+  return value.replace(/:[^:@\s/]*@/g, ':***@');
 }

@@ -10,6 +10,12 @@ export interface Queryable {
    * does); the result is the last statement's. With params it must be exactly one statement.
    */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /**
+   * Present on a transaction's `tx` only: runs `task` on the transaction just before its COMMIT,
+   * tasks in the order given. Lets writers gather rows and send them in one statement; a task that
+   * throws rolls the transaction back.
+   */
+  readonly beforeCommit?: (task: () => Promise<void>) => void;
 }
 
 /** One service's database: a PostgreSQL pool or an embedded PGlite, behind the same calls. */

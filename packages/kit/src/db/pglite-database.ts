@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
 import { quoteIdentifier } from './quote-identifier.js';
+import { transactionScope } from './transaction-scope.js';
 
 export interface PGliteDatabaseOptions {
   dataDir?: string | undefined;
@@ -26,7 +27,13 @@ export async function openPGliteDatabase(options: PGliteDatabaseOptions): Promis
   return {
     engine: 'pglite',
     query: queryOn(pglite),
-    transaction: (fn) => pglite.transaction((tx) => fn({ query: queryOn(tx) })),
+    transaction: (fn) =>
+      pglite.transaction(async (tx) => {
+        const scope = transactionScope(queryOn(tx));
+        const result = await fn(scope.tx);
+        await scope.settle();
+        return result;
+      }),
     async ping() {
       await pglite.query('SELECT 1');
     },

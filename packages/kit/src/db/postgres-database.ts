@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Database, Queryable, QueryResult } from './database.js';
 import type { DatabasePoolOptions } from './open-database.js';
 import { quoteIdentifier } from './quote-identifier.js';
+import { transactionScope } from './transaction-scope.js';
 
 export interface PostgresDatabaseOptions {
   url: string;
@@ -12,6 +13,7 @@ export interface PostgresDatabaseOptions {
 
 const DUPLICATE_SCHEMA = '42P06';
 const UNIQUE_VIOLATION = '23505';
+const PING_TIMEOUT_MS = 5_000;
 
 export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<Database> {
   const { Client, Pool } = await import('pg');
@@ -22,6 +24,10 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     // Startup parameters, so every connection has them from its first statement, including
     // connections the pool opens later or after a reconnect.
     statement_timeout: limits.statementTimeoutMs,
+    // The client-side backstop: a query still unanswered a second after the server would have
+    // cancelled it is on a dead connection (a database that vanished without closing it, a network
+    // black hole). It fails, and the pool destroys that connection instead of lending it out forever.
+    query_timeout: limits.statementTimeoutMs === undefined ? undefined : limits.statementTimeoutMs + 1_000,
     options: schema ? `-c search_path=${escapeOptionValue(quoteIdentifier(schema))}` : undefined,
   };
   const pool = new Pool({ ...connection, max: limits.max, idleTimeoutMillis: limits.idleTimeoutMs });
@@ -54,7 +60,9 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: queryOn(client) });
+        const scope = transactionScope(queryOn(client));
+        const result = await fn(scope.tx);
+        await scope.settle();
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -69,7 +77,12 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
       }
     },
     async ping() {
-      await pool.query('SELECT 1');
+      // Shorter than any statement: readiness probes are what notice a dead connection first, and a
+      // timed-out ping takes its connection out of the pool, so the pool heals once the server is back.
+      await pool.query({
+        text: 'SELECT 1',
+        query_timeout: limits.connectionTimeoutMs ?? PING_TIMEOUT_MS,
+      } as pg.QueryConfig);
     },
     async listen(channel, onNotify) {
       // A dedicated connection outside the pool: LISTEN lasts as long as the session, and must not

@@ -39,13 +39,15 @@ export function traceDatabase(db: Database, tracing: Tracing, options: TraceData
         () => target.query<R>(sql, params),
       );
     };
+  const tracedTx = (tx: Queryable): Queryable =>
+    tx.beforeCommit ? { query: traced(tx), beforeCommit: tx.beforeCommit } : { query: traced(tx) };
   return {
     engine: db.engine,
     query: traced(db),
     transaction(fn) {
-      if (!trace.getSpan(context.active())) return db.transaction((tx) => fn({ query: traced(tx) }));
+      if (!trace.getSpan(context.active())) return db.transaction((tx) => fn(tracedTx(tx)));
       return tracing.withSpan('transaction', { kind: SpanKind.CLIENT, attributes: base }, () =>
-        db.transaction((tx) => fn({ query: traced(tx) })),
+        db.transaction((tx) => fn(tracedTx(tx))),
       );
     },
     ping: () => db.ping(),

@@ -17,6 +17,7 @@ export const errorCatalogue = {
   CONFLICT: { status: 409, title: 'Conflict', retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', retryable: false },
+  EXPECTATION_FAILED: { status: 417, title: 'Expectation failed', retryable: false },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     title: 'Idempotency key reused with a different request',

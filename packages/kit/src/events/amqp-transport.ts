@@ -1,7 +1,14 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { CLOUD_EVENT_CONTENT_TYPE, type CloudEvent } from './cloud-event.js';
-import type { ConsumerBinding, DeliveryHandler, EventTransport, PublishOutcome } from './event-transport.js';
-import { KeyedRunner, keyOf } from './keyed-runner.js';
+import { CONSUMER_BATCHES, DeliveryBatcher } from './delivery-batcher.js';
+import type {
+  ConsumerBinding,
+  Delivery,
+  DeliveryHandler,
+  EventTransport,
+  PublishOutcome,
+} from './event-transport.js';
+import { keyOf } from './keyed-runner.js';
 
 export interface AmqpTransportOptions {
   readonly url: string;
@@ -112,10 +119,29 @@ export class AmqpTransport implements EventTransport {
   async consume(binding: ConsumerBinding, handler: DeliveryHandler): Promise<() => Promise<void>> {
     const { exchange } = this.#options;
     const queue = `${exchange}.${binding.service}`;
-    const runner = new KeyedRunner();
     let stopped = false;
     let current: { model: ChannelModel; channel: Channel; tag: string } | undefined;
     let retry: NodeJS.Timeout | undefined;
+    const batcher = new DeliveryBatcher<{ channel: Channel; message: ConsumeMessage; delivery: Delivery }>({
+      maxBatch: binding.prefetch,
+      concurrency: CONSUMER_BATCHES,
+      handle: async (batch) => {
+        try {
+          await handler(batch.map((entry) => entry.delivery));
+          for (const { channel, message } of batch) channel.ack(message);
+        } catch {
+          // Not stored: give them back after a pause instead of spinning on a broken database.
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          for (const { channel, message } of batch) {
+            try {
+              channel.nack(message, false, true);
+            } catch {
+              // The channel is gone; the broker redelivers the unacked message anyway.
+            }
+          }
+        }
+      },
+    });
 
     const open = async () => {
       const model = await amqp.connect(this.#options.url);
@@ -145,20 +171,7 @@ export class AmqpTransport implements EventTransport {
         const headers = stringHeaders(message);
         // Quorum queues count earlier failed deliveries in x-delivery-count.
         const deliveryCount = Number(message.properties.headers?.['x-delivery-count'] ?? 0) + 1;
-        runner.run(keyOf(body), async () => {
-          try {
-            await handler({ body, deliveryCount, headers });
-            channel.ack(message);
-          } catch {
-            // Not stored: give it back after a pause instead of spinning on a broken database.
-            await new Promise((resolve) => setTimeout(resolve, 1_000));
-            try {
-              channel.nack(message, false, true);
-            } catch {
-              // The channel is gone; the broker redelivers the unacked message anyway.
-            }
-          }
-        });
+        batcher.add({ channel, message, delivery: { body, deliveryCount, headers } }, keyOf(body));
       });
       current = { model, channel, tag: consumerTag };
       model.on('close', () => {
@@ -180,7 +193,7 @@ export class AmqpTransport implements EventTransport {
       clearTimeout(retry);
       const active = current;
       if (active) await active.channel.cancel(active.tag).catch(() => {});
-      await runner.idle();
+      await batcher.idle();
       if (active) await active.model.close().catch(() => {});
     };
   }

@@ -2,7 +2,6 @@ import { Agent, request } from 'undici';
 import type { Database } from '../db/index.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { ConsumerBinding, DeliveryHandler, EventTransport, PublishOutcome } from './event-transport.js';
-import { KeyedRunner, keyOf } from './keyed-runner.js';
 import type { Subscriber, SubscriberDirectory } from './subscriber-directory.js';
 
 /** CloudEvents HTTP binding, batched content mode. */
@@ -123,42 +122,22 @@ export class EmbeddedTransport implements EventTransport {
   }
 
   /**
-   * Commits a received batch: events with different keys side by side, each key in order. Answers
-   * how many leading events are committed; any after a failure are sent again and the inbox
-   * skips those already committed.
+   * Commits a received batch in the consumer's batched transactions (each key in order). All or
+   * nothing as far as the publisher knows: on a failure it sends the batch again, and the inbox
+   * skips the events already committed.
    */
   async deliver(batch: readonly unknown[], headers: Record<string, string>): Promise<DeliverBatchResult> {
     const handler = this.#handler;
     if (!handler) return { accepted: 0, error: 'not consuming' };
-    const results: (string | undefined)[] = batch.map(() => 'not attempted');
-    const runner = new KeyedRunner();
-    batch.forEach((event, index) => {
-      const body = JSON.stringify(event);
-      runner.run(keyOf(body), async () => {
-        // A key stops at its first failure so its later events are not committed ahead of it.
-        const earlier = batch
-          .slice(0, index)
-          .some((other, at) => results[at] !== undefined && sameKey(other, event));
-        if (earlier) return;
-        try {
-          await handler({ body, deliveryCount: 1, headers });
-          results[index] = undefined;
-        } catch (error) {
-          results[index] = (error as Error).message ?? String(error);
-        }
-      });
-    });
-    await runner.idle();
-    const failed = results.findIndex((result) => result !== undefined);
-    return failed === -1 ? { accepted: batch.length } : { accepted: failed, error: results[failed] };
+    try {
+      await handler(batch.map((event) => ({ body: JSON.stringify(event), deliveryCount: 1, headers })));
+      return { accepted: batch.length };
+    } catch (error) {
+      return { accepted: 0, error: (error as Error).message ?? String(error) };
+    }
   }
 
   async close(): Promise<void> {
     await this.#agent.close();
   }
-}
-
-function sameKey(a: unknown, b: unknown): boolean {
-  const key = (event: unknown) => (event as { subject?: unknown } | null)?.subject;
-  return key(a) !== undefined && key(a) === key(b);
 }

@@ -1,10 +1,11 @@
 import { trace } from '@opentelemetry/api';
-import { type Database, newId } from '../db/index.js';
+import { type Database, newId, type Queryable } from '../db/index.js';
 import { extractTraceContext, type Logger, SpanKind, type Tracing } from '../telemetry/index.js';
 import { type BackoffOptions, backoffDelay } from './backoff-delay.js';
 import { type CloudEvent, parseCloudEvent } from './cloud-event.js';
 import type { Delivery } from './event-transport.js';
 import type { EventsMetrics } from './events-metrics.js';
+import { KeyedRunner } from './keyed-runner.js';
 import { compiled } from './publish-event.js';
 import { schemaErrors } from './schema-errors.js';
 import type { Subscription } from './subscription.js';
@@ -69,30 +70,180 @@ export class EventDispatcher {
 
   /** Handles one delivery; rejects only when the outcome could not be stored (do not ack then). */
   async deliver(delivery: Delivery): Promise<DeliveryOutcome[]> {
-    const parsed = parseCloudEvent(delivery.body);
-    if ('error' in parsed) {
-      const eventId = idOf(delivery.body) ?? newId();
-      await this.#deadLetter(
-        UNPARSEABLE,
-        eventId,
-        undefined,
-        delivery,
-        `invalid CloudEvent: ${parsed.error}`,
-        0,
-      );
-      return ['dead_lettered'];
+    const [outcomes] = await this.deliverBatch([delivery]);
+    return outcomes ?? [];
+  }
+
+  /**
+   * Handles deliveries that arrived together, in order, and answers each one's outcomes. The
+   * common case is one transaction for the lot: one multi-row inbox insert, then every new event's
+   * handler. A handler that throws rolls that transaction back; its event (and that key's later
+   * events) leave the batch for the one-by-one path with retries and dead letters, and the rest
+   * is tried again without them. Rejects only when an outcome could not be stored (do not ack).
+   */
+  async deliverBatch(deliveries: readonly Delivery[]): Promise<DeliveryOutcome[][]> {
+    const outcomes: DeliveryOutcome[][] = deliveries.map(() => []);
+    const dead: Promise<unknown>[] = [];
+    let batch: Work[] = [];
+    const alone: Work[] = [];
+    const aloneKeys = new Set<string>();
+    for (const [index, delivery] of deliveries.entries()) {
+      const parsed = parseCloudEvent(delivery.body);
+      if ('error' in parsed) {
+        const eventId = idOf(delivery.body) ?? newId();
+        outcomes[index]!.push('dead_lettered');
+        dead.push(
+          this.#deadLetter(
+            UNPARSEABLE,
+            eventId,
+            undefined,
+            delivery,
+            `invalid CloudEvent: ${parsed.error}`,
+            0,
+          ),
+        );
+        continue;
+      }
+      const { event } = parsed;
+      for (const target of this.#matching(event)) {
+        const definition = target.definitions.get(event.type);
+        const invalid = definition ? schemaErrors(compiled(definition), event.data) : undefined;
+        if (invalid) {
+          outcomes[index]!.push('dead_lettered');
+          dead.push(
+            this.#traced('process', target, event, () =>
+              this.#deadLetter(target.name, event.id, event, delivery, `invalid data: ${invalid}`, 0),
+            ),
+          );
+          continue;
+        }
+        const work: Work = { index, target, event, delivery, firstAttempt: 1 };
+        const key = orderKey(work);
+        // Redelivered too often, or behind such an event of its key: handled one by one, in order.
+        if (delivery.deliveryCount > this.#options.maxDeliveries || (key && aloneKeys.has(key))) {
+          if (key) aloneKeys.add(key);
+          alone.push(work);
+        } else batch.push(work);
+      }
     }
-    const { event } = parsed;
-    const matching = this.#subscriptions.filter(
+    await Promise.all(dead);
+
+    while (batch.length > 0) {
+      const failed = await this.#commitBatch(batch, outcomes);
+      if (!failed) break;
+      const { at, error } = failed;
+      const work = batch[at]!;
+      const key = orderKey(work);
+      const leaving = batch.filter(
+        (other, position) => position === at || (key && position > at && orderKey(other) === key),
+      );
+      batch = batch.filter((other) => !leaving.includes(other));
+      alone.push(
+        ...leaving.map((other) =>
+          other === work ? { ...other, firstAttempt: 2, failure: { error } } : other,
+        ),
+      );
+    }
+
+    const runner = new KeyedRunner();
+    let unstored: { error: unknown } | undefined;
+    alone.sort((a, b) => a.index - b.index);
+    for (const work of alone) {
+      runner.run(orderKey(work), async () => {
+        try {
+          outcomes[work.index]!.push(
+            await this.#traced('process', work.target, work.event, () => this.#handle(work)),
+          );
+        } catch (error) {
+          unstored ??= { error };
+        }
+      });
+    }
+    await runner.idle();
+    if (unstored) throw unstored.error;
+    return outcomes;
+  }
+
+  #matching(event: CloudEvent): Subscription[] {
+    return this.#subscriptions.filter(
       (candidate) =>
         event.source === `/${candidate.from}` &&
         candidate.patterns.some((pattern) => matchesType(pattern, event.type)),
     );
-    return Promise.all(
-      matching.map((candidate) =>
-        this.#traced('process', candidate, event, () => this.#handle(candidate, event, delivery)),
-      ),
-    );
+  }
+
+  /** One transaction for the batch; answers the handler failure that rolled it back, if any. */
+  async #commitBatch(
+    batch: readonly Work[],
+    outcomes: DeliveryOutcome[][],
+  ): Promise<{ at: number; error: unknown } | undefined> {
+    const { db } = this.#options;
+    let failed: { at: number; error: unknown } | undefined;
+    let results: ('processed' | 'duplicate')[];
+    try {
+      results = await db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ subscription: string; event_id: string }>(
+          `INSERT INTO flotilla_inbox (subscription, event_id)
+           SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING
+           RETURNING subscription, event_id`,
+          [batch.map((work) => work.target.name), batch.map((work) => work.event.id)],
+        );
+        // A set entry is used once: the same event twice in one batch has its effect once.
+        const fresh = new Set(rows.map((row) => `${row.subscription}\n${row.event_id}`));
+        const results: ('processed' | 'duplicate')[] = [];
+        for (const [at, work] of batch.entries()) {
+          if (!fresh.delete(`${work.target.name}\n${work.event.id}`)) {
+            results.push('duplicate');
+            continue;
+          }
+          try {
+            await this.#runHandler(work, tx, 1);
+          } catch (error) {
+            failed = { at, error };
+            throw error;
+          }
+          results.push('processed');
+        }
+        return results;
+      });
+    } catch (error) {
+      if (failed) return failed;
+      throw error;
+    }
+    for (const [at, work] of batch.entries()) {
+      const outcome = results[at]!;
+      outcomes[work.index]!.push(outcome);
+      this.#count(work.target, work.event, outcome);
+    }
+    return undefined;
+  }
+
+  async #runHandler(work: Work, tx: Queryable, attempt: number): Promise<void> {
+    const { target, event } = work;
+    const run = () => this.#invoke(target, event, tx, attempt);
+    if (!this.#options.tracing) return run();
+    await this.#traced('process', target, event, async () => {
+      await run();
+      return 'processed';
+    });
+  }
+
+  #invoke(target: Subscription, event: CloudEvent, tx: Queryable, attempt: number): Promise<void> {
+    const logger = this.#options.logger.child({
+      subscription: target.name,
+      eventId: event.id,
+      eventType: event.type,
+    });
+    return target.handler(event, { tx, attempt, logger });
+  }
+
+  #count(target: Subscription, event: CloudEvent, outcome: DeliveryOutcome): void {
+    const { metrics } = this.#options;
+    metrics?.consumed.inc({ subscription: target.name, outcome });
+    const publishedAt = Date.parse(event.time ?? '');
+    if (outcome === 'processed' && Number.isFinite(publishedAt)) {
+      metrics?.consumerLag.set({ subscription: target.name }, Math.max(0, (Date.now() - publishedAt) / 1000));
+    }
   }
 
   /**
@@ -145,13 +296,10 @@ export class EventDispatcher {
     );
   }
 
-  async #handle(target: Subscription, event: CloudEvent, delivery: Delivery): Promise<DeliveryOutcome> {
+  /** One event for one subscription on its own: its transactions, retries, then a dead letter. */
+  async #handle(work: Work): Promise<DeliveryOutcome> {
     const { maxAttempts, maxDeliveries, backoff, logger } = this.#options;
-    const definition = target.definitions.get(event.type);
-    const invalid = definition ? schemaErrors(compiled(definition), event.data) : undefined;
-    if (invalid) {
-      return this.#deadLetter(target.name, event.id, event, delivery, `invalid data: ${invalid}`, 0);
-    }
+    const { target, event, delivery } = work;
     if (delivery.deliveryCount > maxDeliveries && !(await this.#processed(target.name, event.id))) {
       return this.#deadLetter(
         target.name,
@@ -162,19 +310,24 @@ export class EventDispatcher {
         0,
       );
     }
-    for (let attempt = 1; ; attempt++) {
+    let failure = work.failure;
+    for (let attempt = work.firstAttempt; ; attempt++) {
+      if (failure) {
+        const failed = attempt - 1;
+        const message = (failure.error as Error)?.message ?? String(failure.error);
+        if (failed >= maxAttempts) {
+          return this.#deadLetter(target.name, event.id, event, delivery, message, failed);
+        }
+        logger.warn(
+          { subscription: target.name, eventId: event.id, attempt: failed, err: failure.error },
+          'event handler failed; retrying',
+        );
+        await sleep(backoffDelay(failed, backoff));
+      }
       try {
         return await this.#attempt(target, event, attempt);
       } catch (error) {
-        const message = (error as Error).message ?? String(error);
-        if (attempt >= maxAttempts) {
-          return this.#deadLetter(target.name, event.id, event, delivery, message, attempt);
-        }
-        logger.warn(
-          { subscription: target.name, eventId: event.id, attempt, err: error },
-          'event handler failed; retrying',
-        );
-        await sleep(backoffDelay(attempt, backoff));
+        failure = { error };
       }
     }
   }
@@ -185,28 +338,20 @@ export class EventDispatcher {
     attempt: number,
     deadLetterId?: string,
   ): Promise<DeliveryOutcome> {
-    const { db, logger, metrics } = this.#options;
+    const { db } = this.#options;
     const outcome = await db.transaction(async (tx) => {
       const { rowCount } = await tx.query(
         'INSERT INTO flotilla_inbox (subscription, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
         [target.name, event.id],
       );
       if (rowCount === 0) return 'duplicate' as const;
-      await target.handler(event, {
-        tx,
-        attempt,
-        logger: logger.child({ subscription: target.name, eventId: event.id, eventType: event.type }),
-      });
+      await this.#invoke(target, event, tx, attempt);
       if (deadLetterId) {
         await tx.query('UPDATE flotilla_dead_letters SET redriven_at = now() WHERE id = $1', [deadLetterId]);
       }
       return 'processed' as const;
     });
-    metrics?.consumed.inc({ subscription: target.name, outcome });
-    const publishedAt = Date.parse(event.time ?? '');
-    if (outcome === 'processed' && Number.isFinite(publishedAt)) {
-      metrics?.consumerLag.set({ subscription: target.name }, Math.max(0, (Date.now() - publishedAt) / 1000));
-    }
+    this.#count(target, event, outcome);
     return outcome;
   }
 
@@ -251,6 +396,24 @@ export class EventDispatcher {
     logger.error({ subscription: subscriptionName, eventId, error, attempts }, 'event dead-lettered');
     return 'dead_lettered';
   }
+}
+
+/** One event for one matching subscription. */
+interface Work {
+  /** Position of its delivery in the batch. */
+  readonly index: number;
+  readonly target: Subscription;
+  readonly event: CloudEvent;
+  readonly delivery: Delivery;
+  /** The attempt to make next; after a failed first attempt in a batch it is 2. */
+  readonly firstAttempt: number;
+  /** Why the attempt before `firstAttempt` failed. */
+  readonly failure?: { readonly error: unknown };
+}
+
+/** Events of one subscription with one key are handled in order; keyless ones in any order. */
+function orderKey(work: Work): string | undefined {
+  return work.event.subject === undefined ? undefined : `${work.target.name}\n${work.event.subject}`;
 }
 
 function idOf(body: string): string | undefined {

@@ -10,8 +10,12 @@ export interface Delivery {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Resolves once the event is committed (or dead-lettered): only then may the transport ack. */
-export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+/**
+ * Takes deliveries that arrived together, in arrival order. Resolves once every one is committed
+ * (or dead-lettered): only then may the transport ack them. Rejects when that could not be stored;
+ * the transport then gives them all back, and the inbox skips any that had committed.
+ */
+export type DeliveryHandler = (deliveries: readonly Delivery[]) => Promise<void>;
 
 /** One subscribing service's interest, as the transport needs it to route. */
 export interface ConsumerBinding {

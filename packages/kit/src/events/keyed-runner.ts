@@ -1,20 +1,21 @@
 /**
- * Runs tasks with the same key one after another and tasks with different keys side by side, so a
- * consumer handles up to its prefetch at once without reordering any key. The transport's prefetch
- * bounds how many are in flight; `idle()` waits for all of them.
+ * Runs tasks that share a key one after another and tasks with no key in common side by side. A
+ * task may hold several keys (a batch of events): it waits for the latest earlier task of each.
+ * The transport's prefetch bounds how many are in flight; `idle()` waits for all of them.
  */
 export class KeyedRunner {
   readonly #tails = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
 
-  run(key: string | undefined, task: () => Promise<void>): void {
-    const previous = key === undefined ? undefined : this.#tails.get(key);
-    const next = (previous ?? Promise.resolve()).then(task, task);
+  run(keys: string | undefined | readonly (string | undefined)[], task: () => Promise<void>): void {
+    const held = [...new Set((Array.isArray(keys) ? keys : [keys]).filter((key) => key !== undefined))];
+    const previous = held.flatMap((key) => this.#tails.get(key) ?? []);
+    const next = (previous.length === 0 ? Promise.resolve() : Promise.all(previous)).then(task, task);
     const settled = next.then(
       () => {},
       () => {},
     );
-    if (key !== undefined) {
+    for (const key of held) {
       this.#tails.set(key, settled);
       void settled.then(() => {
         if (this.#tails.get(key) === settled) this.#tails.delete(key);

@@ -3,6 +3,7 @@ import {
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   jetstream,
   jetstreamManager,
   RetentionPolicy,
@@ -10,8 +11,15 @@ import {
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import type { CloudEvent } from './cloud-event.js';
-import type { ConsumerBinding, DeliveryHandler, EventTransport, PublishOutcome } from './event-transport.js';
-import { KeyedRunner, keyOf } from './keyed-runner.js';
+import { CONSUMER_BATCHES, DeliveryBatcher } from './delivery-batcher.js';
+import type {
+  ConsumerBinding,
+  Delivery,
+  DeliveryHandler,
+  EventTransport,
+  PublishOutcome,
+} from './event-transport.js';
+import { keyOf } from './keyed-runner.js';
 
 export interface NatsTransportOptions {
   readonly url: string;
@@ -125,7 +133,20 @@ export class NatsTransport implements EventTransport {
     for (const { from, pattern } of binding.patterns) {
       byPublisher.set(from, [...(byPublisher.get(from) ?? []), `${this.#options.prefix}.${from}.${pattern}`]);
     }
-    const runner = new KeyedRunner();
+    const batcher = new DeliveryBatcher<{ message: JsMsg; delivery: Delivery }>({
+      maxBatch: binding.prefetch,
+      concurrency: CONSUMER_BATCHES,
+      handle: async (batch) => {
+        try {
+          await handler(batch.map((entry) => entry.delivery));
+        } catch {
+          for (const { message } of batch) message.nak(1_000);
+          return;
+        }
+        // A lost ack costs a redelivery the inbox absorbs, so acks are not awaited.
+        for (const { message } of batch) message.ack();
+      },
+    });
     const stops: (() => Promise<void>)[] = [];
     for (const [publisher, filters] of byPublisher) {
       await this.#ensureStream(publisher);
@@ -159,14 +180,10 @@ export class NatsTransport implements EventTransport {
           const body = message.string();
           const headers: Record<string, string> = { subject: message.subject };
           for (const [name, values] of message.headers ?? []) headers[name] = values.join(',');
-          runner.run(keyOf(body), async () => {
-            try {
-              await handler({ body, deliveryCount: message.info.deliveryCount, headers });
-              await message.ackAck().catch(() => message.ack());
-            } catch {
-              message.nak(1_000);
-            }
-          });
+          batcher.add(
+            { message, delivery: { body, deliveryCount: message.info.deliveryCount, headers } },
+            keyOf(body),
+          );
         }
       })();
       stops.push(async () => {
@@ -176,7 +193,7 @@ export class NatsTransport implements EventTransport {
     }
     return async () => {
       await Promise.all(stops.map((stop) => stop()));
-      await runner.idle();
+      await batcher.idle();
     };
   }
 

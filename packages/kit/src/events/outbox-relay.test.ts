@@ -66,7 +66,8 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
         aInserted = resolve;
       });
       const a = db.transaction(async (tx) => {
-        await publishEvent(tx, Tick, { n: 1 });
+        // A plain Queryable: the row is written now (not at commit), so A holds the lower seq.
+        await publishEvent({ query: (sql, params) => tx.query(sql, params) }, Tick, { n: 1 });
         aInserted();
         await aHolds;
       });
@@ -82,7 +83,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
       await relay.runOnce();
       expect(sent).toEqual([2]);
       await db.transaction(async (tx) => {
-        await publishEvent(tx, Tick, { n: 1 });
+        await publishEvent({ query: (sql, params) => tx.query(sql, params) }, Tick, { n: 1 });
         await tx.query("UPDATE flotilla_outbox SET seq = 0 WHERE event->'data'->>'n' = '1'");
       });
     }
@@ -146,7 +147,8 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
       db,
       logger,
       maxAttempts: 3,
-      backoff: { initialDelayMs: 300, maxDelayMs: 400 },
+      // Long enough that n=1 is still backing off at the second runOnce on a busy machine.
+      backoff: { initialDelayMs: 1_500, maxDelayMs: 2_000 },
       transport: transportTo(async (n) => {
         attempts.set(n, (attempts.get(n) ?? 0) + 1);
         if (n === 1) return { ok: false, error: 'broker said no' };
@@ -166,7 +168,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     await relay.runOnce();
     // n=4 waits behind n=1 while n=1 is backing off.
     expect(sent).not.toContain(4);
-    for (let round = 0; round < 50 && attempts.get(1)! < 3; round++) {
+    for (let round = 0; round < 150 && attempts.get(1)! < 3; round++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       await relay.runOnce();
     }

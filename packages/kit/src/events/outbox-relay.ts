@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
-import { advisoryLockKey, type Database } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import {
   extractTraceContext,
   type Logger,
@@ -41,8 +41,15 @@ interface ClaimedRow {
   event: CloudEvent;
 }
 
-/** Claims are serialised on this lock so per-key ordering holds across relay instances. */
-const CLAIM_LOCK = advisoryLockKey('flotilla:outbox-claim').toString();
+/** Batches published and awaiting their confirms at once. */
+const SENDS_IN_FLIGHT = 2;
+
+/**
+ * Claims are serialised on this lock so per-key ordering holds across relay instances. Advisory
+ * locks are database-wide, so the key includes the schema: one service's slow claim must not stall
+ * the relays of other services sharing the database.
+ */
+const CLAIM_LOCK_PREFIX = 'flotilla:outbox-claim:';
 
 /**
  * Moves committed outbox rows to the transport. Every instance runs one; they share the work by
@@ -112,6 +119,11 @@ export class OutboxRelay {
       await this.#prune();
       return 0;
     }
+    await this.#send(rows);
+    return rows.length;
+  }
+
+  async #send(rows: ClaimedRow[]): Promise<void> {
     const spans = rows.map((row) => publishSpan(this.#options.tracing, row.event));
     let outcomes: PublishOutcome[];
     try {
@@ -124,27 +136,50 @@ export class OutboxRelay {
     }
     for (const [index, span] of spans.entries()) span?.end(outcomes[index]);
     await this.#record(rows, outcomes);
-    return rows.length;
   }
 
+  /**
+   * Claims the next batch while earlier ones wait for their confirms, up to SENDS_IN_FLIGHT at
+   * once. Key order holds: a row whose key has an earlier row claimed is not claimable.
+   */
   async #run(): Promise<void> {
     const { logger, pollIntervalMs, batchSize } = this.#options;
+    const sending = new Set<Promise<void>>();
     let failures = 0;
     while (this.#running) {
       this.#woken = false;
       let claimed = 0;
       try {
-        claimed = await this.runOnce();
+        const rows = await this.#claim();
+        claimed = rows.length;
+        if (claimed === 0) await this.#prune();
+        else {
+          const sent: Promise<void> = this.#send(rows).then(
+            () => {
+              sending.delete(sent);
+              // Rows held back behind this batch's keys are claimable now.
+              if (rows.some((row) => row.event.subject !== undefined)) this.wake();
+            },
+            (error: unknown) => {
+              sending.delete(sent);
+              failures++;
+              logger.error({ err: error }, 'outbox relay: batch failed');
+            },
+          );
+          sending.add(sent);
+        }
         failures = 0;
       } catch (error) {
         failures++;
         logger.error({ err: error }, 'outbox relay: batch failed');
       }
+      if (sending.size >= SENDS_IN_FLIGHT) await Promise.race(sending);
       if (!this.#running) break;
       if (claimed === batchSize && failures === 0) continue;
       if (this.#woken && failures === 0) continue;
       await this.#sleep(failures > 0 ? Math.min(pollIntervalMs * 2 ** failures, 30_000) : pollIntervalMs);
     }
+    await Promise.all(sending);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -164,20 +199,28 @@ export class OutboxRelay {
   async #claim(): Promise<ClaimedRow[]> {
     const { db, batchSize, leaseMs } = this.#options;
     const rows = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [CLAIM_LOCK]);
+      // A claim lost in a database crash only delays its rows, so it need not wait for the disk.
+      await tx.query(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1 || current_schema(), 0)), set_config('synchronous_commit', 'off', true)",
+        [CLAIM_LOCK_PREFIX],
+      );
+      // A row waits behind the first row of its key that is backing off or claimed. That first
+      // blocked seq is found once per key: a per-row NOT EXISTS was quadratic in the backlog and,
+      // after a broker outage left every key blocked, one claim ran for minutes.
       const { rows } = await tx.query<ClaimedRow>(
-        `UPDATE flotilla_outbox SET claimed_by = $2, claimed_until = now() + $3 * interval '1 millisecond'
+        `WITH blocked AS (
+           SELECT key, min(seq) AS seq FROM flotilla_outbox
+           WHERE status = 'pending' AND (next_attempt_at > now() OR claimed_until >= now())
+           GROUP BY key)
+         UPDATE flotilla_outbox SET claimed_by = $2, claimed_until = now() + $3 * interval '1 millisecond'
          WHERE id IN (
-           SELECT o.id FROM flotilla_outbox o
+           SELECT o.id FROM flotilla_outbox o LEFT JOIN blocked b ON b.key = o.key
            WHERE o.status = 'pending' AND o.next_attempt_at <= now()
              AND (o.claimed_until IS NULL OR o.claimed_until < now())
-             AND NOT EXISTS (
-               SELECT 1 FROM flotilla_outbox e
-               WHERE e.status = 'pending' AND e.key = o.key AND e.seq < o.seq
-                 AND (e.next_attempt_at > now() OR e.claimed_until >= now()))
+             AND (b.seq IS NULL OR o.seq < b.seq)
            ORDER BY o.seq
            LIMIT $1
-           FOR UPDATE SKIP LOCKED)
+           FOR UPDATE OF o SKIP LOCKED)
          RETURNING id, seq, attempts, event`,
         [batchSize, this.#relayId, leaseMs],
       );
@@ -204,8 +247,11 @@ export class OutboxRelay {
       failedDelays.push(backoffDelay(row.attempts + 1, backoff));
     });
     if (sent.length > 0) {
+      // A mark-sent lost in a database crash means a resend the inbox absorbs: no need to wait for
+      // the disk (set_config applies to this statement's own transaction).
       await db.query(
         `UPDATE flotilla_outbox SET status = 'sent', sent_at = now(), claimed_until = NULL, last_error = NULL
+         FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
          WHERE id = ANY($1::uuid[])`,
         [sent],
       );

@@ -17,7 +17,8 @@ export interface PublishOptions {
 
 /**
  * Writes the event to the outbox through `tx`, the caller's open transaction: committed with the
- * business write or not at all. Throws on data that does not match the event's schema, before any
+ * business write or not at all. On a `tx` from `db.transaction` the row is written just before the
+ * commit, together with the transaction's other events; elsewhere at once. Throws on data that does not match the event's schema, before any
  * write, because a publisher sending invalid events is a bug to surface at the source.
  */
 export async function publishEvent<D extends EventDefinition>(
@@ -39,23 +40,50 @@ export async function publishEvent<D extends EventDefinition>(
     data,
     ...(options.traceparent ? { traceparent: options.traceparent } : {}),
   };
-  await tx.query('INSERT INTO flotilla_outbox (id, type, key, event) VALUES ($1, $2, $3, $4)', [
-    event.id,
-    event.type,
-    options.key ?? null,
-    JSON.stringify(event),
-  ]);
-  // Delivered at commit only, so the relay never wakes for a row it cannot see yet; once per
-  // transaction is enough (PostgreSQL folds identical notifications anyway, after a round trip).
-  if (!notified.has(tx)) {
-    notified.add(tx);
-    await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+  const row: OutboxRow = [event.id, event.type, options.key ?? null, JSON.stringify(event)];
+  if (tx.beforeCommit) {
+    // Rows of one transaction go in together at commit, with the NOTIFY, in one statement.
+    let rows = pending.get(tx);
+    if (!rows) {
+      const gathered: OutboxRow[] = [];
+      rows = gathered;
+      pending.set(tx, gathered);
+      tx.beforeCommit(() => writeOutbox(tx, gathered));
+    }
+    rows.push(row);
+    return event;
   }
+  await writeOutbox(tx, [row]);
   return event;
 }
 
-const notified = new WeakSet<Queryable>();
+type OutboxRow = [id: string, type: string, key: string | null, event: string];
+
+const pending = new WeakMap<Queryable, OutboxRow[]>();
 const checkers = new WeakMap<EventDefinition, ReturnType<typeof TypeCompiler.Compile>>();
+
+/**
+ * Inserts the rows in order (so `seq` follows publish order) and announces them. The notification
+ * is delivered at commit only, so the relay never wakes for a row it cannot see yet.
+ */
+async function writeOutbox(tx: Queryable, rows: readonly OutboxRow[]): Promise<void> {
+  await tx.query(
+    `WITH written AS (
+       INSERT INTO flotilla_outbox (id, type, key, event)
+       SELECT id, type, key, event::jsonb
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r(id, type, key, event, position)
+       ORDER BY position
+       RETURNING 1)
+     SELECT pg_notify($5, '') FROM (SELECT count(*) FROM written) AS announced`,
+    [
+      rows.map((row) => row[0]),
+      rows.map((row) => row[1]),
+      rows.map((row) => row[2]),
+      rows.map((row) => row[3]),
+      OUTBOX_CHANNEL,
+    ],
+  );
+}
 
 export function compiled(definition: EventDefinition) {
   let checker = checkers.get(definition);

@@ -110,8 +110,8 @@ export class ServiceEvents {
         ),
         prefetch: this.#options.consumer?.prefetch ?? 100,
       },
-      async (delivery) => {
-        await this.dispatcher.deliver(delivery);
+      async (deliveries) => {
+        await this.dispatcher.deliverBatch(deliveries);
       },
     );
   }

@@ -10,6 +10,8 @@ import Fastify, {
 } from 'fastify';
 import { FlotillaError } from '../errors/index.js';
 import { type Logger, markFailed, type ServiceMetrics, type Tracing } from '../telemetry/index.js';
+import { answerClientError, answerProtocolErrors } from './client-error-response.js';
+import { rejectUnstorableText } from './reject-unstorable-text.js';
 import { registerRequestDeadline } from './request-deadline.js';
 import { requestIdOf } from './request-id.js';
 import { sendProblem } from './send-problem.js';
@@ -59,7 +61,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
     return503OnClosing: true,
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+    // Framing errors and unmet expectations are answered as problems, like every other error.
+    clientErrorHandler: answerClientError,
+    // Errors Fastify meets before routing (a malformed percent-encoding in the path) are problems too.
+    frameworkErrors: (_error, request, reply) =>
+      sendProblem(
+        request,
+        reply,
+        new FlotillaError('BAD_REQUEST', { detail: 'the path has a malformed percent-encoding' }),
+      ),
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  answerProtocolErrors(app.server);
 
   await app.register(swagger, {
     openapi: {
@@ -74,6 +87,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     reply.header('x-request-id', request.id);
   });
   registerRequestDeadline(app);
+  rejectUnstorableText(app);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(unmatched)';
     const seconds = reply.elapsedTime / 1000;

@@ -1,5 +1,6 @@
 // Services name Fastify's request and reply types through the kit, which owns the dependency.
 export type { FastifyReply, FastifyRequest } from 'fastify';
+export { answerClientError, answerProtocolErrors, clientErrorResponse } from './client-error-response.js';
 export { createHttpServer, type HttpServer, type HttpServerOptions } from './create-http-server.js';
 export { decodeCursor, encodeCursor } from './page-cursor.js';
 export { DEADLINE_HEADER, registerRequestDeadline, remainingBudgetMs } from './request-deadline.js';

@@ -22,7 +22,10 @@ export const baseConfigSchema = {
   }),
   BODY_LIMIT: env.integer({ default: 1024 * 1024, min: 1, describe: 'largest request body in bytes' }),
   HEALTH_CHECK_TIMEOUT: env.duration({ default: 2_000 }),
-  SHUTDOWN_DELAY: env.duration({ default: 0, describe: 'wait after readiness fails, before draining' }),
+  SHUTDOWN_DELAY: env.duration({
+    default: 0,
+    describe: 'wait after readiness fails and the instance deregisters, before draining',
+  }),
   SHUTDOWN_TIMEOUT: env.duration({ default: 10_000, describe: 'longest wait for in-flight requests' }),
   ...telemetryConfigSchema,
   REGISTRY_URL: env.url({

@@ -216,11 +216,14 @@ async function assemble<S extends ConfigSchema>(
   lifecycle.onShutdown('relay', () => events.relay.stop());
   health.markStarted();
   logger.info({ url, version: definition.version }, `${definition.name} listening`);
+  // Tasks of a stage run last-registered first: this pause comes after the deregistration registered
+  // below, giving callers time to see the instance gone (the registry's watchers, or a load balancer
+  // following readiness) before it stops accepting.
+  if (base.SHUTDOWN_DELAY > 0) lifecycle.onShutdown('deregister', () => sleep(base.SHUTDOWN_DELAY));
   await registry?.register(port);
 
   const stop = async () => {
     health.markShuttingDown();
-    if (base.SHUTDOWN_DELAY > 0) await sleep(base.SHUTDOWN_DELAY);
     await lifecycle.shutdown();
   };
   let stopping: Promise<void> | undefined;
@@ -246,8 +249,13 @@ async function drain(app: HttpServer, timeoutMs: number, logger: Logger): Promis
   const deadline = new Promise<'deadline'>((resolve) => {
     timer = setTimeout(() => resolve('deadline'), timeoutMs);
   });
+  // Closing drops the connections idle at that moment; one busy then turns idle when its request
+  // ends, and keep-alive would hold it open until the deadline. Deregistered by now, the instance
+  // gets no new requests, so idle connections are dropped as they appear.
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
   const outcome = await Promise.race([app.close().then(() => 'drained' as const), deadline]);
   clearTimeout(timer);
+  clearInterval(sweep);
   if (outcome === 'deadline') {
     logger.warn({ timeoutMs }, 'drain deadline reached; closing remaining connections');
     app.server.closeAllConnections();

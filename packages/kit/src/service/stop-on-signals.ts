@@ -24,5 +24,8 @@ export function stopOnSignals(stop: () => Promise<unknown>, logger: Logger): voi
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // `send` exists in a process started with IPC; not connected any more means the supervisor went
+  // away while this process was still starting, before any listener could hear it.
   if (process.connected) process.once('disconnect', () => onSignal('SIGTERM'));
+  else if (typeof process.send === 'function') onSignal('SIGTERM');
 }
