@@ -1,8 +1,10 @@
 /**
  * The kit's whole path: business write + outbox insert in one transaction per event → relay →
- * transport → consumer handler committing its effect with the inbox row. Two figures:
+ * transport → consumer handler committing its effect with the inbox row. Figures:
  *   end to end — concurrent writers, relay and consumer all running; first write to last commit;
- *   drain      — the outbox filled beforehand (untimed); relay start to last consumer commit.
+ *   drain      — the outbox filled beforehand (untimed); relay start to last consumer commit;
+ *   stages     — the drain's halves one at a time: relay alone into the broker, then the consumer
+ *                alone from the events waiting there.
  */
 import { type Database, openDatabase } from '@flotilla/kit/db';
 import {
@@ -34,12 +36,20 @@ export interface PipelineFigures {
   readonly drain: number;
 }
 
+/** The drain's two halves apart, to show which one bounds it. */
+export interface StageFigures {
+  /** Filled outbox → broker confirms and mark-sent, no consumer running (the queue takes them). */
+  readonly relayOnly: number;
+  /** Events waiting on the broker → consumer commits with the inbox, no relay running. */
+  readonly consumerOnly: number;
+}
+
 export async function pipeline(
   databaseUrl: string,
   eventsUrl: string,
   count: number,
   tag: string,
-): Promise<PipelineFigures> {
+): Promise<PipelineFigures & StageFigures> {
   const publisherDb = await openDatabase({
     url: databaseUrl,
     schema: `bench_pub_${tag}`,
@@ -70,22 +80,40 @@ export async function pipeline(
         await tx.query('INSERT INTO seen (n) VALUES ($1)', [(event.data as { n: number }).n]);
       }),
     );
-    const stop = await consuming.consume(
-      { service: 'sink', patterns: [{ from: 'bench', pattern: 'bench.ping' }], prefetch: 100 },
-      async (deliveries) => {
-        const outcomes = await dispatcher.deliverBatch(deliveries);
-        committed.add(outcomes.filter((outcome) => outcome.includes('processed')).length);
-      },
-    );
-    const figures = await measure(publisherDb, count, committed, async () => {
+    const consume = () =>
+      consuming.consume(
+        { service: 'sink', patterns: [{ from: 'bench', pattern: 'bench.ping' }], prefetch: 100 },
+        async (deliveries) => {
+          const outcomes = await dispatcher.deliverBatch(deliveries);
+          committed.add(outcomes.filter((outcome) => outcome.includes('processed')).length);
+        },
+      );
+    const startRelay = async () => {
       const relay = new OutboxRelay({ db: publisherDb, transport: publisher, logger, pollIntervalMs: 50 });
       await relay.start();
       return relay;
-    });
-    await stop();
+    };
+    // The consumer's queue or durable consumer exists from here on, so the relay-only stage's
+    // events are routable and wait on the broker.
+    const stopFirst = await consume();
+    const figures = await measure(publisherDb, count, committed, startRelay);
+    await stopFirst();
+
+    await write(publisherDb, 2 * count, 3 * count, 100);
+    let started = performance.now();
+    const relay = await startRelay();
+    await outboxEmpty(publisherDb);
+    const relayOnly = count / ((performance.now() - started) / 1000);
+    await relay.stop();
+    started = performance.now();
+    const stopSecond = await consume();
+    await committed.reach(3 * count);
+    const consumerOnly = count / ((performance.now() - started) / 1000);
+    await stopSecond();
+
     await publisher.close();
     await consuming.close();
-    return figures;
+    return { ...figures, relayOnly, consumerOnly };
   } finally {
     await publisherDb.query(`DROP SCHEMA bench_pub_${tag} CASCADE`);
     await consumerDb.query(`DROP SCHEMA bench_sub_${tag} CASCADE`);
@@ -139,6 +167,16 @@ export async function measure(
   const drain = count / ((performance.now() - started) / 1000);
   await second.stop();
   return { endToEnd, drain };
+}
+
+async function outboxEmpty(db: Database): Promise<void> {
+  for (;;) {
+    const { rows } = await db.query<{ pending: boolean }>(
+      "SELECT EXISTS (SELECT 1 FROM flotilla_outbox WHERE status = 'pending') AS pending",
+    );
+    if (!rows[0]?.pending) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** Counts consumer commits; `reach(n)` resolves once n have committed. */

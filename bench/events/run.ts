@@ -7,11 +7,13 @@
  *   end to end — business write + outbox insert, one transaction per event by WRITERS concurrent
  *                writers, while relay and consumer run; first write to last consumer commit.
  *   drain      — relay → transport → consumer from an outbox filled beforehand (untimed).
+ * For the brokers also the drain's two stages one at a time (relay → broker; broker → consumer),
+ * each against the same raw figure, to show which half bounds it.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { embedded } from './embedded.js';
-import { type PipelineFigures, pipeline, WRITERS } from './pipeline.js';
+import { type PipelineFigures, pipeline, type StageFigures, WRITERS } from './pipeline.js';
 import { rawAmqp, rawNats } from './raw-clients.js';
 
 const count = Number(process.env.EVENTS ?? 20_000);
@@ -21,11 +23,16 @@ const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const tag = () => randomBytes(4).toString('hex');
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US').padStart(7);
 
-function line(name: string, raw: number | undefined, kit: PipelineFigures): void {
+function line(name: string, raw: number | undefined, kit: PipelineFigures & Partial<StageFigures>): void {
   const ratio = (value: number) => (raw ? `  (${(value / raw).toFixed(2)} × raw)` : '');
   console.log(
     `${name.padEnd(10)} ${raw ? `raw ${fmt(raw)} msg/s` : 'no broker      '}   ` +
       `end to end ${fmt(kit.endToEnd)} ev/s${ratio(kit.endToEnd)}   drain ${fmt(kit.drain)} ev/s${ratio(kit.drain)}`,
+  );
+  if (kit.relayOnly === undefined || kit.consumerOnly === undefined) return;
+  console.log(
+    `${''.padEnd(31)}stages: relay → broker ${fmt(kit.relayOnly)} ev/s${ratio(kit.relayOnly)}   ` +
+      `broker → consumer ${fmt(kit.consumerOnly)} ev/s${ratio(kit.consumerOnly)}`,
   );
 }
 
