@@ -4,12 +4,14 @@
  * Flotilla's gateway with rate limiting, breaker, balancing and JWT auth on (a valid token reused),
  * tracing off, and (f) the same gateway with tracing on: every request sampled, its span exported
  * over OTLP/protobuf to a sink in another process.
- * Each variant gets the same wrk run; the proxy's CPU time is read from /proc around the run.
- * Then the latency the gateway adds: (a) and (e) are driven at one constant rate, half of (e)'s
- * peak, by autocannon (wrk cannot hold a rate), and p99(e) − p99(a) is printed.
+ * Each variant gets the same wrk run, in ROUNDS interleaved rounds (default 5); the proxy's CPU
+ * time is read from /proc around each run, and the medians are printed.
+ * Then the latency the gateway adds: (a), (b) and (e) are driven at one constant rate, half of
+ * (e)'s peak, by autocannon (wrk cannot hold a rate), again in rounds, and the median p99(e) −
+ * p99(a) is printed beside nginx's.
  * Nothing is pinned: the load generator, the proxy and the upstream share the machine's cores.
  *
- *   node --import tsx bench/gateway/run.ts [seconds per variant, default 6]
+ *   node --import tsx bench/gateway/run.ts [seconds per variant, default 6]   (ROUNDS=5)
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -21,6 +23,7 @@ import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 
 const SECONDS = Number(process.argv[2] ?? 6);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const CONNECTIONS = 64;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -104,19 +107,41 @@ function wrk(url: string, headers: string[], seconds: number): { rps: number; p5
   };
 }
 
-async function measure(name: string, url: string, pids: number[], headers: string[] = []): Promise<Result> {
-  await waitFor(url);
-  wrk(url, headers, 1); // warm-up (JIT, connection pools)
-  const before = cpuSeconds(pids);
-  const run = wrk(url, headers, SECONDS);
-  const cpu = cpuSeconds(pids) - before;
-  const requests = run.rps * SECONDS;
-  const result = { name, ...run, cpuUsPerRequest: pids.length > 0 ? (cpu / requests) * 1e6 : undefined };
+interface Variant {
+  readonly name: string;
+  readonly url: string;
+  /** Processes whose CPU time is the proxy's; none for the upstream alone. */
+  readonly pids: number[];
+  readonly headers: string[];
+}
+
+/** One wrk run of a variant after a 1 s warm-up (JIT, connection pools), with the proxy's CPU. */
+function runOnce(variant: Variant): Result {
+  wrk(variant.url, variant.headers, 1);
+  const before = cpuSeconds(variant.pids);
+  const run = wrk(variant.url, variant.headers, SECONDS);
+  const cpu = cpuSeconds(variant.pids) - before;
+  const cpuUsPerRequest = variant.pids.length > 0 ? (cpu / (run.rps * SECONDS)) * 1e6 : undefined;
+  return { name: variant.name, ...run, cpuUsPerRequest };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The round whose req/s is the median, with the median CPU per request of all rounds. */
+function medianResult(runs: Result[]): Result {
+  const middle = [...runs].sort((x, y) => x.rps - y.rps)[Math.floor(runs.length / 2)]!;
+  const cpu = runs.map((run) => run.cpuUsPerRequest).filter((value) => value !== undefined);
+  return { ...middle, cpuUsPerRequest: cpu.length > 0 ? median(cpu) : undefined };
+}
+
+function print(result: Result): void {
   process.stdout.write(
-    `${name.padEnd(34)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50.padStart(8)}  p99 ${run.p99.padStart(8)}` +
+    `${result.name.padEnd(34)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50.padStart(8)}  p99 ${result.p99.padStart(8)}` +
       `${result.cpuUsPerRequest === undefined ? '' : `  proxy CPU ${result.cpuUsPerRequest.toFixed(0)} µs/req`}\n`,
   );
-  return result;
 }
 
 interface Paced {
@@ -126,7 +151,8 @@ interface Paced {
 }
 
 /** Latency at a constant `rate` (req/s across all connections), in milliseconds. */
-async function paced(url: string, headers: Record<string, string>, rate: number): Promise<Paced> {
+async function paced({ url, headers: fields }: Variant, rate: number): Promise<Paced> {
+  const headers = Object.fromEntries(fields.map((field) => field.split(': ', 2) as [string, string]));
   const options = { url, headers, connections: CONNECTIONS, overallRate: rate };
   await autocannon({ ...options, duration: 1 }); // warm-up at the same rate
   const result = await autocannon({ ...options, duration: SECONDS });
@@ -167,37 +193,40 @@ async function main(): Promise<void> {
   if (!has('wrk')) throw new Error('wrk is not installed (apt-get install -y wrk)');
   const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
   await tsx(join(here, 'upstream.ts'), [String(ports.upstream)]);
-  const results: Record<string, Result> = {};
-  results.a = await measure('(a) upstream directly', `${upstreamUrl}/users/42`, []);
+  const variants: Record<string, Variant> = {
+    a: { name: '(a) upstream directly', url: `${upstreamUrl}/users/42`, pids: [], headers: [] },
+  };
 
   if (has('nginx')) {
     writeFileSync(join(work, 'nginx.conf'), nginxConfig());
     const nginx = spawn('nginx', ['-c', join(work, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
     children.push(nginx);
-    await waitFor(`http://127.0.0.1:${ports.nginx}/api/users/42`);
-    const pids = [nginx.pid!, ...childPids(nginx.pid!)];
-    results.b = await measure(
-      '(b) nginx (1 worker, keep-alive)',
-      `http://127.0.0.1:${ports.nginx}/api/users/42`,
-      pids,
-    );
+    const url = `http://127.0.0.1:${ports.nginx}/api/users/42`;
+    await waitFor(url);
+    variants.b = {
+      name: '(b) nginx (1 worker, keep-alive)',
+      url,
+      pids: [nginx.pid!, ...childPids(nginx.pid!)],
+      headers: [],
+    };
   } else {
     process.stdout.write('(b) nginx: skipped, nginx is not installed (apt-get install -y nginx)\n');
   }
 
   const fastify = await tsx(join(here, 'fastify-proxy.ts'), [String(ports.fastify), upstreamUrl]);
-  results.c = await measure('(c) @fastify/http-proxy', `http://127.0.0.1:${ports.fastify}/api/users/42`, [
-    fastify.pid!,
-  ]);
-  fastify.kill();
-
+  variants.c = {
+    name: '(c) @fastify/http-proxy',
+    url: `http://127.0.0.1:${ports.fastify}/api/users/42`,
+    pids: [fastify.pid!],
+    headers: [],
+  };
   const express = await tsx(join(here, 'express-proxy.ts'), [String(ports.express), upstreamUrl]);
-  results.d = await measure(
-    '(d) Express + http-proxy-middleware',
-    `http://127.0.0.1:${ports.express}/api/users/42`,
-    [express.pid!],
-  );
-  express.kill();
+  variants.d = {
+    name: '(d) Express + http-proxy-middleware',
+    url: `http://127.0.0.1:${ports.express}/api/users/42`,
+    pids: [express.pid!],
+    headers: [],
+  };
 
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const token = await new SignJWT({ scope: 'users:read' })
@@ -234,6 +263,7 @@ async function main(): Promise<void> {
     // on) can pass the default 200 ms lag and shed requests, which wrk would count as failures.
     SHED_EVENT_LOOP_LAG: '2s',
   };
+  const authorization = `authorization: Bearer ${token}`;
   const gateway = await tsx(join(root, 'gateway/src/main.ts'), [], {
     ...gatewayEnv,
     PORT: String(ports.gateway),
@@ -241,29 +271,12 @@ async function main(): Promise<void> {
   }).catch(async () => {
     throw new Error('the gateway did not start');
   });
-  results.e = await measure(
-    '(e) Flotilla gateway, all features',
-    `http://127.0.0.1:${ports.gateway}/api/users/42`,
-    [gateway.pid!],
-    [`authorization: Bearer ${token}`],
-  );
-  const rate = Math.round(results.e!.rps / 2);
-  const pacedA = await paced(`${upstreamUrl}/users/42`, {}, rate);
-  const pacedE = await paced(
-    `http://127.0.0.1:${ports.gateway}/api/users/42`,
-    { authorization: `Bearer ${token}` },
-    rate,
-  );
-  for (const [name, run] of [
-    ['(a) upstream directly', pacedA],
-    ['(e) Flotilla gateway, all features', pacedE],
-  ] as const) {
-    process.stdout.write(
-      `${name.padEnd(34)} at ${rate} req/s (held ${run.rate.toFixed(0)})  p50 ${run.p50.toFixed(2)}ms  p99 ${run.p99.toFixed(2)}ms\n`,
-    );
-  }
-  gateway.kill();
-
+  variants.e = {
+    name: '(e) Flotilla gateway, all features',
+    url: `http://127.0.0.1:${ports.gateway}/api/users/42`,
+    pids: [gateway.pid!],
+    headers: [authorization],
+  };
   await tsx(join(here, 'otlp-sink.ts'), [String(ports.sink)]);
   const traced = await tsx(join(root, 'gateway/src/main.ts'), [], {
     ...gatewayEnv,
@@ -274,26 +287,62 @@ async function main(): Promise<void> {
   }).catch(async () => {
     throw new Error('the traced gateway did not start');
   });
-  results.f = await measure(
-    '(f) the same, tracing on (100%)',
-    `http://127.0.0.1:${ports.traced}/api/users/42`,
-    [traced.pid!],
-    [`authorization: Bearer ${token}`],
-  );
+  variants.f = {
+    name: '(f) the same, tracing on (100%)',
+    url: `http://127.0.0.1:${ports.traced}/api/users/42`,
+    pids: [traced.pid!],
+    headers: [authorization],
+  };
+  for (const variant of Object.values(variants)) await waitFor(variant.url);
+
+  // Rounds interleave the variants, so a change in the machine's other load falls on all of them.
+  const runs: Record<string, Result[]> = Object.fromEntries(Object.keys(variants).map((key) => [key, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    process.stdout.write(`round ${round} of ${ROUNDS}:`);
+    for (const [key, variant] of Object.entries(variants)) {
+      const result = runOnce(variant);
+      runs[key]!.push(result);
+      process.stdout.write(` ${key} ${result.rps.toFixed(0)}`);
+    }
+    process.stdout.write(' req/s\n');
+  }
+  const results: Record<string, Result> = {};
+  for (const [key, list] of Object.entries(runs)) {
+    results[key] = medianResult(list);
+    print(results[key]);
+  }
 
   const e = results.e!;
+  const rate = Math.round(e.rps / 2);
+  // nginx at the same rate: what any proxy process on the path adds on these shared cores.
+  const pacedKeys = ['a', 'b', 'e'].filter((key) => variants[key]);
+  const paced99: Record<string, number[]> = Object.fromEntries(pacedKeys.map((key) => [key, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const key of pacedKeys) {
+      const run = await paced(variants[key]!, rate);
+      paced99[key]!.push(run.p99);
+    }
+  }
+  for (const key of pacedKeys) {
+    process.stdout.write(
+      `${variants[key]!.name.padEnd(34)} at ${rate} req/s  p99 ${paced99[key]!.join(', ')} ms, median ${median(paced99[key]!)} ms\n`,
+    );
+  }
+  const addedP99 = (key: string) => median(paced99[key]!) - median(paced99.a!);
+
   const f = results.f!;
   const ratio = (other: Result | undefined, target: number) =>
     other === undefined ? 'n/a (skipped)' : `${(e.rps / other.rps).toFixed(2)} (target ≥ ${target})`;
   process.stdout.write(
     `\ne/b = ${ratio(results.b, 0.3)}\ne/c = ${ratio(results.c, 1.2)}\ne/d = ${ratio(results.d, 3)}\n` +
       `gateway CPU = ${e.cpuUsPerRequest!.toFixed(0)} µs/request (target ≤ 80)\n` +
-      `added p99 at ${rate} req/s (50% of e's peak) = ${(pacedE.p99 - pacedA.p99).toFixed(2)} ms (target ≤ 2)\n` +
+      `added p99 at ${rate} req/s (50% of e's peak) = ${addedP99('e').toFixed(2)} ms (target ≤ 2)` +
+      `${paced99.b ? `; nginx adds ${addedP99('b').toFixed(2)} ms at that rate` : ''}\n` +
       `tracing on/off: f/e = ${(f.rps / e.rps).toFixed(2)} throughput, ` +
       `+${(f.cpuUsPerRequest! - e.cpuUsPerRequest!).toFixed(0)} µs CPU/request\n` +
-      `wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS} s per variant after a 1 s warm-up; ` +
-      `constant rate: autocannon (in this process), ${CONNECTIONS} connections, ${SECONDS} s; ` +
-      'load generator, proxy and upstream unpinned on the same cores.\n',
+      `medians of ${ROUNDS} interleaved rounds; wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS} s per variant ` +
+      `after a 1 s warm-up; constant rate: autocannon (in this process, whole milliseconds), ${CONNECTIONS} connections, ` +
+      `${SECONDS} s; load generator, proxy and upstream unpinned on the same cores.\n`,
   );
 }
 
