@@ -20,6 +20,12 @@ export const baseConfigSchema = {
     secret: true,
     describe: 'event broker (amqp:// RabbitMQ, nats:// JetStream); unset: embedded delivery over HTTP',
   }),
+  EVENTS_PREFETCH: env.integer({
+    default: 100,
+    min: 1,
+    max: 10_000,
+    describe: 'events a broker consumer holds unacknowledged at once, and its largest batch',
+  }),
   BODY_LIMIT: env.integer({ default: 1024 * 1024, min: 1, describe: 'largest request body in bytes' }),
   HEALTH_CHECK_TIMEOUT: env.duration({ default: 2_000 }),
   SHUTDOWN_DELAY: env.duration({

@@ -182,6 +182,7 @@ async function assemble<S extends ConfigSchema>(
     metrics: createEventsMetrics(metrics.registry),
     tracing: telemetry,
     ...options.events,
+    consumer: { prefetch: base.EVENTS_PREFETCH, ...options.events?.consumer },
   });
   registerEventGauges(metrics.registry, ownDb);
   for (const entry of definition.subscriptions ?? []) events.dispatcher.add(entry);
