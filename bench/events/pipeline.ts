@@ -13,6 +13,7 @@ import {
   noSubscribers,
   OutboxRelay,
   openTransport,
+  outboxBacklog,
   publishEvent,
   runEventMigrations,
   subscription,
@@ -170,13 +171,7 @@ export async function measure(
 }
 
 async function outboxEmpty(db: Database): Promise<void> {
-  for (;;) {
-    const { rows } = await db.query<{ pending: boolean }>(
-      "SELECT EXISTS (SELECT 1 FROM flotilla_outbox WHERE status = 'pending') AS pending",
-    );
-    if (!rows[0]?.pending) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  while ((await outboxBacklog(db)).pending > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /** Counts consumer commits; `reach(n)` resolves once n have committed. */

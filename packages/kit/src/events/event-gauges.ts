@@ -1,5 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Database } from '../db/index.js';
+import { outboxBacklog } from './outbox-backlog.js';
 
 /**
  * Gauges read from the service's own tables at scrape time, so they are right whichever instance
@@ -12,12 +13,9 @@ export function registerEventGauges(registry: Registry, db: Database): void {
     help: 'Outbox events not yet confirmed by the transport.',
     registers: [registry],
     async collect() {
-      const { rows } = await db.query<{ pending: string; oldest: number | null }>(
-        `SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
-         FROM flotilla_outbox WHERE status = 'pending'`,
-      );
-      this.set(Number(rows[0]?.pending ?? 0));
-      oldest.set(rows[0]?.oldest ?? 0);
+      const backlog = await outboxBacklog(db);
+      this.set(backlog.pending);
+      oldest.set(backlog.oldestAgeSeconds);
     },
   });
   const oldest = new Gauge({

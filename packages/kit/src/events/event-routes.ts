@@ -4,6 +4,7 @@ import type { HttpServer } from '../http/index.js';
 import { parseCloudEvent } from './cloud-event.js';
 import { findDeadLetter, listDeadLetters } from './dead-letters.js';
 import { CLOUD_EVENTS_BATCH_CONTENT_TYPE, EmbeddedTransport } from './embedded-transport.js';
+import { outboxBacklog } from './outbox-backlog.js';
 import type { ServiceEvents } from './service-events.js';
 
 /**
@@ -27,13 +28,7 @@ export function registerEventRoutes(app: HttpServer, service: string, events: Se
   }));
 
   // The relay's backlog, for `flotilla status` and the dashboard (also on /metrics as gauges).
-  app.get('/events/outbox', { schema: { hide: true } }, async () => {
-    const { rows } = await events.database.query<{ pending: string; oldest: number | null }>(
-      `SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
-       FROM flotilla_outbox WHERE status = 'pending'`,
-    );
-    return { pending: Number(rows[0]?.pending ?? 0), oldestAgeSeconds: rows[0]?.oldest ?? 0 };
-  });
+  app.get('/events/outbox', { schema: { hide: true } }, () => outboxBacklog(events.database));
 
   app.post('/events/deliver', { schema: { hide: true } }, async (request, reply) => {
     const transport = events.transport;

@@ -28,6 +28,7 @@ export {
   type SubscriptionList,
 } from './http-subscriber-directory.js';
 export { type OpenTransportOptions, openTransport } from './open-transport.js';
+export { type OutboxBacklog, outboxBacklog } from './outbox-backlog.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 export { OUTBOX_CHANNEL, type PublishOptions, publishEvent } from './publish-event.js';
 export { runEventMigrations } from './run-event-migrations.js';
