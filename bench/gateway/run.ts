@@ -144,14 +144,8 @@ function print(result: Result): void {
   );
 }
 
-interface Paced {
-  readonly rate: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-/** Latency at a constant `rate` (req/s across all connections), in milliseconds. */
-async function paced({ url, headers: fields }: Variant, rate: number): Promise<Paced> {
+/** p99 latency at a constant `rate` (req/s across all connections), in milliseconds. */
+async function pacedP99({ url, headers: fields }: Variant, rate: number): Promise<number> {
   const headers = Object.fromEntries(fields.map((field) => field.split(': ', 2) as [string, string]));
   const options = { url, headers, connections: CONNECTIONS, overallRate: rate };
   await autocannon({ ...options, duration: 1 }); // warm-up at the same rate
@@ -159,7 +153,7 @@ async function paced({ url, headers: fields }: Variant, rate: number): Promise<P
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${url}: ${result.non2xx} failed responses, ${result.errors} errors at ${rate} req/s`);
   }
-  return { rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  return result.latency.p99;
 }
 
 function nginxConfig(): string {
@@ -319,8 +313,7 @@ async function main(): Promise<void> {
   const paced99: Record<string, number[]> = Object.fromEntries(pacedKeys.map((key) => [key, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const key of pacedKeys) {
-      const run = await paced(variants[key]!, rate);
-      paced99[key]!.push(run.p99);
+      paced99[key]!.push(await pacedP99(variants[key]!, rate));
     }
   }
   for (const key of pacedKeys) {
