@@ -7,8 +7,8 @@
  * Each variant gets the same wrk run, in ROUNDS interleaved rounds (default 5); the proxy's CPU
  * time is read from /proc around each run, and the medians are printed.
  * Then the latency the gateway adds: (a), (b) and (e) are driven at one constant rate, half of
- * (e)'s peak, by autocannon (wrk cannot hold a rate), again in rounds, and the median p99(e) −
- * p99(a) is printed beside nginx's.
+ * (e)'s peak, by an open-loop generator (./constant-rate.ts), again in rounds, and the median
+ * p99(e) − p99(a) is printed beside nginx's.
  * Nothing is pinned: the load generator, the proxy and the upstream share the machine's cores.
  *
  *   node --import tsx bench/gateway/run.ts [seconds per variant, default 6]   (ROUNDS=5)
@@ -19,8 +19,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
+import { constantRate } from './constant-rate.js';
 
 const SECONDS = Number(process.argv[2] ?? 6);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -147,13 +147,11 @@ function print(result: Result): void {
 /** p99 latency at a constant `rate` (req/s across all connections), in milliseconds. */
 async function pacedP99({ url, headers: fields }: Variant, rate: number): Promise<number> {
   const headers = Object.fromEntries(fields.map((field) => field.split(': ', 2) as [string, string]));
-  const options = { url, headers, connections: CONNECTIONS, overallRate: rate };
-  await autocannon({ ...options, duration: 1 }); // warm-up at the same rate
-  const result = await autocannon({ ...options, duration: SECONDS });
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${url}: ${result.non2xx} failed responses, ${result.errors} errors at ${rate} req/s`);
-  }
-  return result.latency.p99;
+  const options = { url, headers, connections: CONNECTIONS, rate };
+  await constantRate({ ...options, seconds: 1 }); // warm-up at the same rate
+  const result = await constantRate({ ...options, seconds: SECONDS });
+  if (result.failed > 0) throw new Error(`${url}: ${result.failed} failed requests at ${rate} req/s`);
+  return result.p99;
 }
 
 function nginxConfig(): string {
@@ -318,7 +316,8 @@ async function main(): Promise<void> {
   }
   for (const key of pacedKeys) {
     process.stdout.write(
-      `${variants[key]!.name.padEnd(34)} at ${rate} req/s  p99 ${paced99[key]!.join(', ')} ms, median ${median(paced99[key]!)} ms\n`,
+      `${variants[key]!.name.padEnd(34)} at ${rate} req/s  p99 ${paced99[key]!.map((p99) => p99.toFixed(2)).join(', ')} ms, ` +
+        `median ${median(paced99[key]!).toFixed(2)} ms\n`,
     );
   }
   const addedP99 = (key: string) => median(paced99[key]!) - median(paced99.a!);
@@ -334,7 +333,7 @@ async function main(): Promise<void> {
       `tracing on/off: f/e = ${(f.rps / e.rps).toFixed(2)} throughput, ` +
       `+${(f.cpuUsPerRequest! - e.cpuUsPerRequest!).toFixed(0)} µs CPU/request\n` +
       `medians of ${ROUNDS} interleaved rounds; wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS} s per variant ` +
-      `after a 1 s warm-up; constant rate: autocannon (in this process, whole milliseconds), ${CONNECTIONS} connections, ` +
+      `after a 1 s warm-up; constant rate: open loop, in this process, latency from each request's due time, ${CONNECTIONS} connections, ` +
       `${SECONDS} s; load generator, proxy and upstream unpinned on the same cores.\n`,
   );
 }
