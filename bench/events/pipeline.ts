@@ -20,6 +20,7 @@ import {
 } from '@flotilla/kit/events';
 import { createLogger } from '@flotilla/kit/telemetry';
 import { Type } from '@sinclair/typebox';
+import { cpuPerEvent, machineCpu } from './machine-cpu.js';
 
 const Ping = defineEvent({
   source: 'bench',
@@ -35,6 +36,8 @@ export interface PipelineFigures {
   readonly endToEnd: number;
   /** Events per second through relay → transport → consumer from a filled outbox. */
   readonly drain: number;
+  /** The machine's CPU per event during the drain, per program. */
+  readonly drainCpu: string;
 }
 
 /** The drain's two halves apart, to show which one bounds it. */
@@ -43,6 +46,8 @@ export interface StageFigures {
   readonly relayOnly: number;
   /** Events waiting on the broker → consumer commits with the inbox, no relay running. */
   readonly consumerOnly: number;
+  readonly relayOnlyCpu: string;
+  readonly consumerOnlyCpu: string;
 }
 
 export async function pipeline(
@@ -101,20 +106,24 @@ export async function pipeline(
     await stopFirst();
 
     await write(publisherDb, 2 * count, 3 * count, 100);
+    let cpu = machineCpu();
     let started = performance.now();
     const relay = await startRelay();
     await outboxEmpty(publisherDb);
     const relayOnly = count / ((performance.now() - started) / 1000);
+    const relayOnlyCpu = cpuPerEvent(cpu, machineCpu(), count);
     await relay.stop();
+    cpu = machineCpu();
     started = performance.now();
     const stopSecond = await consume();
     await committed.reach(3 * count);
     const consumerOnly = count / ((performance.now() - started) / 1000);
+    const consumerOnlyCpu = cpuPerEvent(cpu, machineCpu(), count);
     await stopSecond();
 
     await publisher.close();
     await consuming.close();
-    return { ...figures, relayOnly, consumerOnly };
+    return { ...figures, relayOnly, consumerOnly, relayOnlyCpu, consumerOnlyCpu };
   } finally {
     await publisherDb.query(`DROP SCHEMA bench_pub_${tag} CASCADE`);
     await consumerDb.query(`DROP SCHEMA bench_sub_${tag} CASCADE`);
@@ -162,16 +171,19 @@ export async function measure(
   await first.stop();
 
   await write(db, count, 2 * count, 100);
+  const cpu = machineCpu();
   started = performance.now();
   const second = await start();
   await committed.reach(2 * count);
   const drain = count / ((performance.now() - started) / 1000);
+  const drainCpu = cpuPerEvent(cpu, machineCpu(), count);
   await second.stop();
-  return { endToEnd, drain };
+  return { endToEnd, drain, drainCpu };
 }
 
+/** Polled every 50 ms: each count is PostgreSQL work of its own, charged to the relay's stage. */
 async function outboxEmpty(db: Database): Promise<void> {
-  while ((await outboxBacklog(db)).pending > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  while ((await outboxBacklog(db)).pending > 0) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** Counts consumer commits; `reach(n)` resolves once n have committed. */

@@ -8,11 +8,13 @@
  *                writers, while relay and consumer run; first write to last consumer commit.
  *   drain      — relay → transport → consumer from an outbox filled beforehand (untimed).
  * For the brokers also the drain's two stages one at a time (relay → broker; broker → consumer),
- * each against the same raw figure, to show which half bounds it.
+ * each against the same raw figure, to show which half bounds it; and for each the whole machine's
+ * CPU time per event, split by program (PostgreSQL, broker, this Node process, kernel threads).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { embedded } from './embedded.js';
+import { cpuPerEvent, machineCpu } from './machine-cpu.js';
 import { type PipelineFigures, pipeline, type StageFigures, WRITERS } from './pipeline.js';
 import { rawAmqp, rawNats } from './raw-clients.js';
 
@@ -23,26 +25,46 @@ const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const tag = () => randomBytes(4).toString('hex');
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US').padStart(7);
 
-function line(name: string, raw: number | undefined, kit: PipelineFigures & Partial<StageFigures>): void {
+interface Raw {
+  readonly rate: number;
+  readonly cpu: string;
+}
+
+async function measureRaw(run: () => Promise<number>): Promise<Raw> {
+  const before = machineCpu();
+  const rate = await run();
+  return { rate, cpu: cpuPerEvent(before, machineCpu(), count) };
+}
+
+function line(name: string, rawFigures: Raw | undefined, kit: PipelineFigures & Partial<StageFigures>): void {
+  const raw = rawFigures?.rate;
   const ratio = (value: number) => (raw ? `  (${(value / raw).toFixed(2)} × raw)` : '');
   console.log(
     `${name.padEnd(10)} ${raw ? `raw ${fmt(raw)} msg/s` : 'no broker      '}   ` +
       `end to end ${fmt(kit.endToEnd)} ev/s${ratio(kit.endToEnd)}   drain ${fmt(kit.drain)} ev/s${ratio(kit.drain)}`,
   );
-  if (kit.relayOnly === undefined || kit.consumerOnly === undefined) return;
+  const indent = ''.padEnd(11);
+  if (kit.relayOnly !== undefined && kit.consumerOnly !== undefined) {
+    console.log(
+      `${indent}stages: relay → broker ${fmt(kit.relayOnly)} ev/s${ratio(kit.relayOnly)}   ` +
+        `broker → consumer ${fmt(kit.consumerOnly)} ev/s${ratio(kit.consumerOnly)}`,
+    );
+  }
   console.log(
-    `${''.padEnd(31)}stages: relay → broker ${fmt(kit.relayOnly)} ev/s${ratio(kit.relayOnly)}   ` +
-      `broker → consumer ${fmt(kit.consumerOnly)} ev/s${ratio(kit.consumerOnly)}`,
+    `${indent}machine CPU per event: ${rawFigures ? `raw ${rawFigures.cpu}; ` : ''}drain ${kit.drainCpu}`,
   );
+  if (kit.relayOnlyCpu && kit.consumerOnlyCpu) {
+    console.log(`${indent}  relay → broker ${kit.relayOnlyCpu}; broker → consumer ${kit.consumerOnlyCpu}`);
+  }
 }
 
 console.log(
   `events, ${count.toLocaleString('en-US')} per figure, persistent, prefetch 100, ${WRITERS} writers, ` +
     `${cpus().length} cores (load average ${loadavg()[0]?.toFixed(1)} at start)`,
 );
-const rabbitRaw = await rawAmqp(amqpUrl, count, tag());
+const rabbitRaw = await measureRaw(() => rawAmqp(amqpUrl, count, tag()));
 line('RabbitMQ', rabbitRaw, await pipeline(databaseUrl, amqpUrl, count, tag()));
-const natsRaw = await rawNats(natsUrl, count, tag());
+const natsRaw = await measureRaw(() => rawNats(natsUrl, count, tag()));
 line('JetStream', natsRaw, await pipeline(databaseUrl, natsUrl, count, tag()));
 line('embedded', undefined, await embedded(databaseUrl, count, tag()));
 console.log('targets: drain ≥ 0.5 × raw on the same broker; embedded ≥ 5,000 ev/s');
