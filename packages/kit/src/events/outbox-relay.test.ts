@@ -182,6 +182,41 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     expect(rows[0]?.last_error).toBe('broker said no');
   });
 
+  it("holds a key's later rows behind its row claimed elsewhere; a row never tried is due at once", async () => {
+    const db = await database();
+    const sent: number[] = [];
+    const relay = new OutboxRelay({
+      db,
+      logger,
+      transport: transportTo(async (n) => {
+        sent.push(n);
+        return { ok: true };
+      }),
+    });
+    await db.transaction(async (tx) => {
+      await publishEvent(tx, Tick, { n: 1 }, { key: 'a' });
+      await publishEvent(tx, Tick, { n: 2 }, { key: 'a' });
+      await publishEvent(tx, Tick, { n: 3 }, { key: 'b' });
+    });
+    // n=1 is in flight with another relay; n=3's transaction began after this relay's claim did.
+    await db.query(
+      `UPDATE flotilla_outbox SET claimed_by = 'other', claimed_until = now() + interval '1 minute'
+       WHERE event->'data'->>'n' = '1'`,
+    );
+    await db.query(
+      `UPDATE flotilla_outbox SET next_attempt_at = now() + interval '1 hour' WHERE event->'data'->>'n' = '3'`,
+    );
+    await relay.runOnce();
+    expect(sent).toEqual([3]);
+    // The other relay died: once its claim expires, the key goes on in order.
+    await db.query(
+      "UPDATE flotilla_outbox SET claimed_until = now() - interval '1 second' WHERE claimed_by = 'other'",
+    );
+    await relay.runOnce();
+    expect(sent).toEqual([3, 1, 2]);
+    expect(await statuses(db)).toEqual({ 1: 'sent', 2: 'sent', 3: 'sent' });
+  });
+
   it('wakes on NOTIFY and prunes sent rows after the retention', async () => {
     const db = await database();
     const sent: number[] = [];

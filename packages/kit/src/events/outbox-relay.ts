@@ -206,21 +206,26 @@ export class OutboxRelay {
       );
       // A row waits behind the first row of its key that is backing off or claimed. That first
       // blocked seq is found once per key: a per-row NOT EXISTS was quadratic in the backlog and,
-      // after a broker outage left every key blocked, one claim ran for minutes.
+      // after a broker outage left every key blocked, one claim ran for minutes. Only rows that
+      // were claimed or have failed can block (the flotilla_outbox_holding index holds just
+      // those), and a row never tried is due whatever its insert time, so a claim reads its batch
+      // and the rows in flight rather than the whole backlog. The batch is updated by primary
+      // key (`= ANY`), not by a join the planner may turn into a scan of the table.
       const { rows } = await tx.query<ClaimedRow>(
         `WITH blocked AS (
            SELECT key, min(seq) AS seq FROM flotilla_outbox
-           WHERE status = 'pending' AND (next_attempt_at > now() OR claimed_until >= now())
+           WHERE status = 'pending' AND (claimed_until IS NOT NULL OR attempts > 0)
+             AND (claimed_until >= now() OR (attempts > 0 AND next_attempt_at > now()))
            GROUP BY key)
          UPDATE flotilla_outbox SET claimed_by = $2, claimed_until = now() + $3 * interval '1 millisecond'
-         WHERE id IN (
+         WHERE id = ANY(ARRAY(
            SELECT o.id FROM flotilla_outbox o LEFT JOIN blocked b ON b.key = o.key
-           WHERE o.status = 'pending' AND o.next_attempt_at <= now()
+           WHERE o.status = 'pending' AND (o.attempts = 0 OR o.next_attempt_at <= now())
              AND (o.claimed_until IS NULL OR o.claimed_until < now())
              AND (b.seq IS NULL OR o.seq < b.seq)
            ORDER BY o.seq
            LIMIT $1
-           FOR UPDATE OF o SKIP LOCKED)
+           FOR UPDATE OF o SKIP LOCKED))
          RETURNING id, seq, attempts, event`,
         [batchSize, this.#relayId, leaseMs],
       );
