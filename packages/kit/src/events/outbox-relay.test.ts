@@ -43,6 +43,15 @@ async function statuses(db: Database): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map((row) => [row.n, row.status]));
 }
 
+/** n=1 and n=2 with key "a", n=3 with key "b", in one transaction. */
+function publishTwoKeys(db: Database): Promise<void> {
+  return db.transaction(async (tx) => {
+    await publishEvent(tx, Tick, { n: 1 }, { key: 'a' });
+    await publishEvent(tx, Tick, { n: 2 }, { key: 'a' });
+    await publishEvent(tx, Tick, { n: 3 }, { key: 'b' });
+  });
+}
+
 describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
   it('sends a row whose transaction commits after a later row was already sent', async () => {
     const db = await database();
@@ -156,11 +165,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
         return { ok: true };
       }),
     });
-    await db.transaction(async (tx) => {
-      await publishEvent(tx, Tick, { n: 1 }, { key: 'a' });
-      await publishEvent(tx, Tick, { n: 2 }, { key: 'a' });
-      await publishEvent(tx, Tick, { n: 3 }, { key: 'b' });
-    });
+    await publishTwoKeys(db);
     await relay.runOnce();
     // n=2 shares n=1's key and was sent in the same batch before n=1 failed.
     expect(sent.sort()).toEqual([2, 3]);
@@ -193,11 +198,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
         return { ok: true };
       }),
     });
-    await db.transaction(async (tx) => {
-      await publishEvent(tx, Tick, { n: 1 }, { key: 'a' });
-      await publishEvent(tx, Tick, { n: 2 }, { key: 'a' });
-      await publishEvent(tx, Tick, { n: 3 }, { key: 'b' });
-    });
+    await publishTwoKeys(db);
     // n=1 is in flight with another relay; n=3's transaction began after this relay's claim did.
     await db.query(
       `UPDATE flotilla_outbox SET claimed_by = 'other', claimed_until = now() + interval '1 minute'
