@@ -1,7 +1,7 @@
 // Throughput of the users service with tracing off and on (100% sampled, exporting over OTLP to the
 // control plane's receiver), measured in one run and printed as a ratio. Modes alternate so drift
 // on a shared machine hits both alike. Run: node --import tsx bench/tracing-overhead.ts
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { createHttpServer } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/telemetry';
 import autocannon from 'autocannon';
 import { spawnEntry } from '../tests/support/spawn-service.js';
+import { procStat } from './proc-stat.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -61,24 +62,20 @@ async function measure(mode: Mode): Promise<Measurement> {
     const { id } = (await created.json()) as { id: string };
     const target = `${url}/users/${id}`;
     await autocannon({ url: target, connections: CONNECTIONS, duration: 2 }); // warm-up (JIT, pool)
-    const cpuBefore = await cpuMsOf(service.child.pid);
+    const cpuBefore = procStat(service.child.pid!).cpuSeconds;
     const result = await autocannon({ url: target, connections: CONNECTIONS, duration: DURATION_S });
-    const cpuAfter = await cpuMsOf(service.child.pid);
+    const cpuAfter = procStat(service.child.pid!).cpuSeconds;
     if (result.non2xx > 0 || result.errors > 0)
       throw new Error(`${mode}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return { rate: result.requests.average, cpuMsPerRequest: (cpuAfter - cpuBefore) / result.requests.total };
+    return {
+      rate: result.requests.average,
+      cpuMsPerRequest: ((cpuAfter - cpuBefore) * 1000) / result.requests.total,
+    };
   } finally {
     service.child.kill('SIGTERM');
     await service.exited;
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-/** utime + stime of a process from /proc (Linux), in milliseconds; clock ticks are 100 Hz there. */
-async function cpuMsOf(pid: number | undefined): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function freePort(): Promise<number> {

@@ -4,7 +4,8 @@
  * A process's reaped children count in its own total (cutime/cstime), so PostgreSQL backends that
  * exit between two readings are still counted, under the postmaster.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { type ProcStat, procStat } from '../proc-stat.js';
 
 export type MachineCpu = ReadonlyMap<string, number>;
 
@@ -21,17 +22,14 @@ function program(pid: string, command: string): string {
 export function machineCpu(): MachineCpu {
   const seconds = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-    let stat: string;
+    let stat: ProcStat;
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      stat = procStat(pid);
     } catch {
       continue; // exited since the listing
     }
-    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    const name = program(pid, command);
-    seconds.set(name, (seconds.get(name) ?? 0) + ticks / 100);
+    const name = program(pid, stat.command);
+    seconds.set(name, (seconds.get(name) ?? 0) + stat.cpuSeconds + stat.reapedChildrenCpuSeconds);
   }
   return seconds;
 }

@@ -44,18 +44,17 @@ function line(name: string, rawFigures: Raw | undefined, kit: PipelineFigures & 
       `end to end ${fmt(kit.endToEnd)} ev/s${ratio(kit.endToEnd)}   drain ${fmt(kit.drain)} ev/s${ratio(kit.drain)}`,
   );
   const indent = ''.padEnd(11);
-  if (kit.relayOnly !== undefined && kit.consumerOnly !== undefined) {
-    console.log(
-      `${indent}stages: relay → broker ${fmt(kit.relayOnly)} ev/s${ratio(kit.relayOnly)}   ` +
-        `broker → consumer ${fmt(kit.consumerOnly)} ev/s${ratio(kit.consumerOnly)}`,
-    );
-  }
   console.log(
     `${indent}machine CPU per event: ${rawFigures ? `raw ${rawFigures.cpu}; ` : ''}drain ${kit.drainCpu}`,
   );
-  if (kit.relayOnlyCpu && kit.consumerOnlyCpu) {
-    console.log(`${indent}  relay → broker ${kit.relayOnlyCpu}; broker → consumer ${kit.consumerOnlyCpu}`);
-  }
+  if (kit.relayOnly === undefined || kit.consumerOnly === undefined) return;
+  console.log(
+    `${indent}stages: relay → broker ${fmt(kit.relayOnly)} ev/s${ratio(kit.relayOnly)}   ` +
+      `broker → consumer ${fmt(kit.consumerOnly)} ev/s${ratio(kit.consumerOnly)}`,
+  );
+  console.log(
+    `${indent}  CPU per event: relay → broker ${kit.relayOnlyCpu}; broker → consumer ${kit.consumerOnlyCpu}`,
+  );
 }
 
 console.log(

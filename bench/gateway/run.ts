@@ -15,11 +15,12 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
+import { procStat } from '../proc-stat.js';
 import { constantRate } from './constant-rate.js';
 
 const SECONDS = Number(process.argv[2] ?? 6);
@@ -78,14 +79,9 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-/** CPU seconds (user + system) of a process and its children, from /proc. */
+/** CPU seconds (user + system) of the processes, from /proc. */
 function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / 100;
+  return pids.reduce((sum, pid) => sum + procStat(pid).cpuSeconds, 0);
 }
 
 function wrk(url: string, headers: string[], seconds: number): { rps: number; p50: string; p99: string } {
