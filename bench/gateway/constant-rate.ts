@@ -7,6 +7,9 @@
  * Plain sockets and a minimal response parser keep the generator's own CPU cost small; the upstream
  * and the proxies all answer with a Content-Length. A connection the server closes (nginx after
  * `keepalive_requests`) is replaced, as wrk does.
+ * The warm-up runs on the same connections as the measurement, so the measured seconds start with
+ * the connections open and the proxy's code paths warm, as wrk2's calibration period does; otherwise
+ * the first milliseconds would time accepting 64 connections rather than proxying.
  */
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +20,8 @@ export interface ConstantRateOptions {
   readonly connections: number;
   /** Requests per second across all connections. */
   readonly rate: number;
+  /** Seconds at the same rate, on the same connections, before the measured ones; not counted. */
+  readonly warmUpSeconds: number;
   readonly seconds: number;
 }
 
@@ -46,8 +51,10 @@ export async function constantRate(options: ConstantRateOptions): Promise<Consta
         .join('') +
       '\r\n',
   );
-  const total = Math.floor(options.rate * options.seconds);
-  const latencies = new Float64Array(total);
+  const warmUp = Math.floor(options.rate * options.warmUpSeconds);
+  const total = warmUp + Math.floor(options.rate * options.seconds);
+  const latencies = new Float64Array(total - warmUp);
+  let answered = 0;
   let completed = 0;
   let failed = 0;
   let scheduled = 0;
@@ -80,9 +87,9 @@ export async function constantRate(options: ConstantRateOptions): Promise<Consta
     const end = headerEnd + HEADER_END.length + Number(length[1]);
     if (connection.pending.length < end) return;
     connection.pending = connection.pending.subarray(end);
-    latencies[completed++] = performance.now() - connection.dueAt;
+    if (connection.dueAt >= measuredFrom) latencies[completed++] = performance.now() - connection.dueAt;
     if (!head.startsWith('HTTP/1.1 2')) failed++;
-    if (completed === total) finish();
+    if (++answered === total) finish();
     if (/\r\nconnection:\s*close/i.test(head)) {
       connection.socket.destroy();
       open().then(release, finish);
@@ -100,10 +107,12 @@ export async function constantRate(options: ConstantRateOptions): Promise<Consta
     });
 
   const connections = new Set<Connection>();
+  let measuredFrom = Number.POSITIVE_INFINITY;
   idle.push(...(await Promise.all(Array.from({ length: options.connections }, open))));
 
   const start = performance.now();
   const interval = 1000 / options.rate;
+  measuredFrom = start + warmUp * interval;
   // A 1 ms tick releases every request that has fallen due since the last one.
   const ticker = setInterval(() => {
     const now = performance.now();
@@ -122,7 +131,7 @@ export async function constantRate(options: ConstantRateOptions): Promise<Consta
     measured[Math.min(completed - 1, Math.floor(quantile * completed))] ?? Number.NaN;
   return {
     requests: completed,
-    failed: failed + (total - completed),
+    failed: failed + (total - answered),
     p50: at(0.5),
     p99: at(0.99),
     max: at(1),

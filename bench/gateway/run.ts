@@ -6,9 +6,9 @@
  * over OTLP/protobuf to a sink in another process.
  * Each variant gets the same wrk run, in ROUNDS interleaved rounds (default 5); the proxy's CPU
  * time is read from /proc around each run, and the medians are printed.
- * Then the latency the gateway adds: (a), (b) and (e) are driven at one constant rate, half of
- * (e)'s peak, by an open-loop generator (./constant-rate.ts), again in rounds, and the median
- * p99(e) − p99(a) is printed beside nginx's.
+ * Then the latency the gateway adds: with the other proxies stopped, (a), (b) and (e) are driven at
+ * one constant rate, half of (e)'s peak, by an open-loop generator (./constant-rate.ts), again in
+ * rounds, and the median p99(e) − p99(a) is printed beside nginx's.
  * Nothing is pinned: the load generator, the proxy and the upstream share the machine's cores.
  *
  *   node --import tsx bench/gateway/run.ts [seconds per variant, default 6]   (ROUNDS=5)
@@ -143,9 +143,14 @@ function print(result: Result): void {
 /** p99 latency at a constant `rate` (req/s across all connections), in milliseconds. */
 async function pacedP99({ url, headers: fields }: Variant, rate: number): Promise<number> {
   const headers = Object.fromEntries(fields.map((field) => field.split(': ', 2) as [string, string]));
-  const options = { url, headers, connections: CONNECTIONS, rate };
-  await constantRate({ ...options, seconds: 1 }); // warm-up at the same rate
-  const result = await constantRate({ ...options, seconds: SECONDS });
+  const result = await constantRate({
+    url,
+    headers,
+    connections: CONNECTIONS,
+    rate,
+    warmUpSeconds: 1,
+    seconds: SECONDS,
+  });
   if (result.failed > 0) throw new Error(`${url}: ${result.failed} failed requests at ${rate} req/s`);
   return result.p99;
 }
@@ -265,7 +270,7 @@ async function main(): Promise<void> {
     pids: [gateway.pid!],
     headers: [authorization],
   };
-  await tsx(join(here, 'otlp-sink.ts'), [String(ports.sink)]);
+  const sink = await tsx(join(here, 'otlp-sink.ts'), [String(ports.sink)]);
   const traced = await tsx(join(root, 'gateway/src/main.ts'), [], {
     ...gatewayEnv,
     PORT: String(ports.traced),
@@ -300,6 +305,14 @@ async function main(): Promise<void> {
     print(results[key]);
   }
 
+  // The latency runs measure (a), (b) and (e) alone: the other proxies, idle now, would still run
+  // their collectors after the load (a Node process's heap shrinks in full GCs for seconds) on
+  // the cores the measured ones share.
+  for (const child of [fastify, express, traced, sink]) child.kill();
+  await Promise.all(
+    [fastify, express, traced, sink].map((child) => new Promise((resolve) => child.once('exit', resolve))),
+  );
+
   const e = results.e!;
   const rate = Math.round(e.rps / 2);
   // nginx at the same rate: what any proxy process on the path adds on these shared cores.
@@ -329,7 +342,7 @@ async function main(): Promise<void> {
       `tracing on/off: f/e = ${(f.rps / e.rps).toFixed(2)} throughput, ` +
       `+${(f.cpuUsPerRequest! - e.cpuUsPerRequest!).toFixed(0)} µs CPU/request\n` +
       `medians of ${ROUNDS} interleaved rounds; wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS} s per variant ` +
-      `after a 1 s warm-up; constant rate: open loop, in this process, latency from each request's due time, ${CONNECTIONS} connections, ` +
+      `after a 1 s warm-up; constant rate: open loop, in this process, latency from each request's due time, ${CONNECTIONS} connections, 1 s warm-up on them, ` +
       `${SECONDS} s; load generator, proxy and upstream unpinned on the same cores.\n`,
   );
 }
