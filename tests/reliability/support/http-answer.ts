@@ -20,6 +20,13 @@ export interface RawRequest {
  * with the answer, or with the reason there was none: `hang` when nothing complete came back
  * within `hangGuardMs`. A server may answer (413, say) before the body is all sent and close: the
  * answer counts even when writing the rest then fails.
+ *
+ * The request asks for keep-alive, as real clients do; the connection is still closed after the
+ * answer. With `Connection: close` a server that answers before reading a body it has no use for
+ * (a GET's) closes at once with that body unread, which resets the connection (RFC 9112 §9.6);
+ * node:http's client, when a write of the rest meets the reset before it has read the answer,
+ * loses the answer (`write EPIPE`: the server's FIN had come). Under keep-alive the server reads
+ * the rest.
  */
 export function send(
   origin: string,
@@ -35,7 +42,7 @@ export function send(
         port: url.port,
         method: raw.method,
         path: raw.path,
-        headers: raw.headers,
+        headers: { connection: 'keep-alive', ...raw.headers },
         agent: false,
         signal: AbortSignal.timeout(hangGuardMs),
       },
