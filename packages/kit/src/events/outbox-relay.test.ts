@@ -36,6 +36,14 @@ function transportTo(deliver: (n: number) => Promise<PublishOutcome>): EventTran
   };
 }
 
+/** A transport that accepts every event and records its n in `sent`. */
+function recordingTransport(sent: number[]): EventTransport {
+  return transportTo(async (n) => {
+    sent.push(n);
+    return { ok: true };
+  });
+}
+
 async function statuses(db: Database): Promise<Record<string, string>> {
   const { rows } = await db.query<{ n: number; status: string }>(
     "SELECT (event->'data'->>'n')::int AS n, status FROM flotilla_outbox ORDER BY seq",
@@ -58,10 +66,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     const sent: number[] = [];
     const relay = new OutboxRelay({
       db,
-      transport: transportTo(async (n) => {
-        sent.push(n);
-        return { ok: true };
-      }),
+      transport: recordingTransport(sent),
       logger,
     });
     if (engine === 'postgres') {
@@ -193,10 +198,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     const relay = new OutboxRelay({
       db,
       logger,
-      transport: transportTo(async (n) => {
-        sent.push(n);
-        return { ok: true };
-      }),
+      transport: recordingTransport(sent),
     });
     await publishTwoKeys(db);
     // n=1 is in flight with another relay; n=3's transaction began after this relay's claim did.
@@ -226,10 +228,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
       logger,
       pollIntervalMs: 60_000,
       retentionMs: 1,
-      transport: transportTo(async (n) => {
-        sent.push(n);
-        return { ok: true };
-      }),
+      transport: recordingTransport(sent),
     });
     await relay.start();
     cleanups.push(() => relay.stop());
