@@ -8,6 +8,7 @@ const infraEnv = {
   FLOTILLA_TEST_AMQP_URL: process.env.FLOTILLA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   FLOTILLA_TEST_NATS_URL: process.env.FLOTILLA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
   FLOTILLA_TEST_REDIS_URL: process.env.FLOTILLA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  FLOTILLA_TEST_KAFKA_URL: process.env.FLOTILLA_TEST_KAFKA_URL ?? 'kafka://127.0.0.1:9092',
 };
 
 const exclude = ['**/node_modules/**', '**/.flotilla/**'];
