@@ -39,7 +39,6 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 export async function startSupervisorControl(
   supervisor: Supervisor,
   cwd: string,
-  log: (line: string) => void,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const route = `${request.method} ${request.url}`;
@@ -49,7 +48,7 @@ export async function startSupervisorControl(
     readJson(request).then(
       (body) => {
         try {
-          send(response, 200, applyChaos(supervisor, body as ChaosRequest, log));
+          send(response, 200, applyChaos(supervisor, body as ChaosRequest));
         } catch (error) {
           send(response, 404, { title: 'Not Found', status: 404, detail: (error as Error).message });
         }

@@ -1,9 +1,10 @@
-import type { ChaosAction, ChaosResult } from '../apply-chaos.js';
+import type { ChaosAction } from '../apply-chaos.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { httpJson, problemDetail } from '../http-json.js';
 import { writeLine } from '../io.js';
 import { parseCommandArgs, positiveNumber } from '../parse-command-args.js';
+import type { FaultResult } from '../supervisor.js';
 import { runningSupervisorUrl } from '../supervisor-control.js';
 
 const help = `usage: flotilla chaos kill|pause|slow <service>[/<instance>] [--seconds <n>] [--stall <ms>]
@@ -52,7 +53,7 @@ export const chaosCommand: Command = {
     const stallMs = positiveNumber('stall', values.stall, 200);
 
     const url = runningSupervisorUrl(io.cwd);
-    const { status, body } = await httpJson<ChaosResult>(`${url}/chaos`, {
+    const { status, body } = await httpJson<FaultResult>(`${url}/chaos`, {
       method: 'POST',
       body: { action, target, seconds, stallMs },
       what: 'the supervisor',

@@ -115,7 +115,7 @@ export const startCommand: Command = {
 
     const count = system.reduce((sum, spec) => sum + spec.instances, 0);
     log(`starting ${count} process(es) from ${chosen.source}`);
-    const control = await startSupervisorControl(supervisor, io.cwd, log);
+    const control = await startSupervisorControl(supervisor, io.cwd);
     const ticker = terminal.isTTY
       ? setInterval(() => terminal.status(statusLine(supervisor.instances, startedAt)), 1000)
       : undefined;
