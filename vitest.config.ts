@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { SoakFirstSequencer } from './tests/reliability/support/soak-first-sequencer.js';
+import { SOURCE_CONDITION } from './tests/support/source-condition.js';
 
 // `unit` needs Node alone; `infra` runs the same suites plus the engine-only ones against the
 // real engines on this machine (addresses overridable from the environment).
@@ -14,6 +15,10 @@ const infraEnv = {
 const exclude = ['**/node_modules/**', '**/.flotilla/**'];
 
 export default defineConfig({
+  // The workspace packages from their TypeScript sources (see their exports), in the tests and in
+  // every process a test spawns.
+  resolve: { conditions: [SOURCE_CONDITION, 'import', 'module', 'node', 'default'] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'import', 'node', 'default'] } },
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,

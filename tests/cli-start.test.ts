@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alive, processState, until } from './support/processes.js';
+import { TYPESCRIPT_NODE_ARGS } from './support/source-condition.js';
 import { repositoryRoot } from './support/spawn-service.js';
 
-const flotilla = join(repositoryRoot, 'cli/bin/flotilla.js');
+const flotilla = join(repositoryRoot, 'packages/cli/bin/flotilla.js');
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-start-'));
 let supervisor: ChildProcess | undefined;
 
@@ -21,7 +22,7 @@ afterAll(async () => {
 });
 
 const cli = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [flotilla, ...args], { cwd: scratch });
+  promisify(execFile)(process.execPath, [...TYPESCRIPT_NODE_ARGS, flotilla, ...args], { cwd: scratch });
 
 describe('flotilla start (cross-process)', () => {
   it('restarts crashes with backoff, gives up, spares config errors, obeys chaos, and stops in order leaving nothing', async () => {
@@ -38,7 +39,7 @@ describe('flotilla start (cross-process)', () => {
         ],
       }),
     );
-    supervisor = spawn(process.execPath, [flotilla, 'start'], {
+    supervisor = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, flotilla, 'start'], {
       cwd: scratch,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -103,7 +103,7 @@ beforeAll(async () => {
       ),
     );
   }
-  gateway = await spawnService(entry('gateway/src/main.ts'), {
+  gateway = await spawnService(entry('packages/gateway/src/main.ts'), {
     ...otel,
     PORT: '0',
     REGISTRY_URL: controlPlane.url,

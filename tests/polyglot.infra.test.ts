@@ -62,7 +62,7 @@ beforeAll(async () => {
     start([goBinary], { REGISTRY_URL: controlPlane.url, EVENTS_URL: eventsUrl }),
   ]);
   gateway = (
-    await start(join(repositoryRoot, 'gateway/src/main.ts'), {
+    await start(join(repositoryRoot, 'packages/gateway/src/main.ts'), {
       PORT: '0',
       REGISTRY_URL: controlPlane.url,
       RATE_LIMIT: '0',

@@ -8,13 +8,14 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/free-port.js';
 import { alive, descendants, until } from './support/processes.js';
+import { TYPESCRIPT_NODE_ARGS } from './support/source-condition.js';
 import { repositoryRoot } from './support/spawn-service.js';
 
 // The whole reference system, started by the real `flotilla start` and watched through the
 // dashboard in Debian's chromium (apt-get install chromium; .ci/run installs it).
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(repositoryRoot, 'test-artifacts');
-const flotilla = join(repositoryRoot, 'cli/bin/flotilla.js');
+const flotilla = join(repositoryRoot, 'packages/cli/bin/flotilla.js');
 // Own data directory (embedded databases, registry snapshot, supervisor file): nothing of a
 // developer's own `flotilla start` in the repository is read or touched.
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-system-'));
@@ -36,11 +37,15 @@ let browser: BrowserContext | undefined;
 let page: Page;
 
 async function start(): Promise<Started> {
-  const child = spawn(process.execPath, [flotilla, 'start'], {
-    cwd: scratch,
-    env: environment,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...TYPESCRIPT_NODE_ARGS, flotilla, 'start', '--config', join(repositoryRoot, 'flotilla.config')],
+    {
+      cwd: scratch,
+      env: environment,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -65,7 +70,10 @@ async function stop(started: Started): Promise<number | null> {
 }
 
 const cli = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [flotilla, ...args], { cwd: scratch, env: environment });
+  promisify(execFile)(process.execPath, [...TYPESCRIPT_NODE_ARGS, flotilla, ...args], {
+    cwd: scratch,
+    env: environment,
+  });
 
 async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const response = await fetch(`${gateway}${path}`, {

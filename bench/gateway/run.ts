@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
+import { TYPESCRIPT_NODE_ARGS } from '../../tests/support/source-condition.js';
 import { procStat } from '../proc-stat.js';
 import { constantRate } from './constant-rate.js';
 
@@ -53,7 +54,7 @@ function has(command: string): boolean {
 }
 
 function tsx(script: string, args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, script, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -257,7 +258,7 @@ async function main(): Promise<void> {
     SHED_EVENT_LOOP_LAG: '2s',
   };
   const authorization = `authorization: Bearer ${token}`;
-  const gateway = await tsx(join(root, 'gateway/src/main.ts'), [], {
+  const gateway = await tsx(join(root, 'packages/gateway/src/main.ts'), [], {
     ...gatewayEnv,
     PORT: String(ports.gateway),
     OTEL_SDK_DISABLED: 'true',
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
     headers: [authorization],
   };
   const sink = await tsx(join(here, 'otlp-sink.ts'), [String(ports.sink)]);
-  const traced = await tsx(join(root, 'gateway/src/main.ts'), [], {
+  const traced = await tsx(join(root, 'packages/gateway/src/main.ts'), [], {
     ...gatewayEnv,
     PORT: String(ports.traced),
     OTEL_TRACES_SAMPLER: 'always_on',

@@ -156,7 +156,7 @@ beforeAll(async () => {
     }),
   );
   gateway = await spawnService(
-    entry('gateway/src/main.ts'),
+    entry('packages/gateway/src/main.ts'),
     {
       PORT: '0',
       LOG_LEVEL: 'info',

@@ -27,7 +27,7 @@ const entries = {
   users: 'services/users/src/main.ts',
   orders: 'services/orders/src/main.ts',
   notifications: 'services/notifications/src/main.ts',
-  gateway: 'gateway/src/main.ts',
+  gateway: 'packages/gateway/src/main.ts',
   'control-plane': 'packages/control-plane/src/main.ts',
 } as const;
 type Process = keyof typeof entries;

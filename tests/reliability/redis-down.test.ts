@@ -31,11 +31,11 @@ beforeAll(async () => {
   upstream.listen(0, '127.0.0.1');
   await once(upstream, 'listening');
   proxy = await FaultProxy.start(`http://${new URL(redisUrl).host}`);
-  gateway = await spawnService(join(repositoryRoot, 'gateway/src/main.ts'), {
+  gateway = await spawnService(join(repositoryRoot, 'packages/gateway/src/main.ts'), {
     LOG_LEVEL: 'info',
     OTEL_SDK_DISABLED: 'true',
     PORT: '0',
-    ROUTES_FILE: join(repositoryRoot, 'gateway/routes.json'),
+    ROUTES_FILE: join(repositoryRoot, 'packages/gateway/routes.json'),
     UPSTREAMS: `users=http://127.0.0.1:${(upstream.address() as { port: number }).port}`,
     RATE_LIMIT: String(LIMIT_PER_S),
     RATE_LIMIT_WINDOW: '1s',

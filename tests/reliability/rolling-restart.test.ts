@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLoad } from '../../cli/src/load/run-load.js';
+import { runLoad } from '../../packages/cli/src/load/run-load.js';
 import { recordFigure } from './support/record-figure.js';
 import { RunningSystem } from './support/start-system.js';
 

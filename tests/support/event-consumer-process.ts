@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { TYPESCRIPT_NODE_ARGS } from './source-condition.js';
 import { repositoryRoot } from './spawn-service.js';
 
 const consumerScript = `${repositoryRoot}packages/kit/src/events/fixtures/consumer-process.ts`;
@@ -18,7 +19,7 @@ export interface EventConsumerOptions {
  * `duplicates`) in a process of its own, so a test can SIGKILL it. Resolves once it consumes.
  */
 export async function startEventConsumer(options: EventConsumerOptions): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', consumerScript], {
+  const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, consumerScript], {
     cwd: repositoryRoot,
     env: {
       ...process.env,

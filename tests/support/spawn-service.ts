@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { TYPESCRIPT_NODE_ARGS } from './source-condition.js';
 
 export const repositoryRoot = new URL('../../', import.meta.url).pathname;
 
@@ -14,7 +15,7 @@ export interface SpawnedService {
 
 /** Runs a TypeScript entry file as its own process, with only the given environment on top of PATH. */
 export function spawnEntry(entry: string, environment: Record<string, string>) {
-  return spawnCommand([process.execPath, '--import', 'tsx', entry], environment);
+  return spawnCommand([process.execPath, ...TYPESCRIPT_NODE_ARGS, entry], environment);
 }
 
 /** Runs any program (a Python or Go service, say) with only the given environment on top of PATH. */

@@ -30,7 +30,7 @@ export async function gatewayOverEcho(environment: Record<string, string> = {}):
   const routesFile = join(scratch, 'routes.json');
   writeFileSync(routesFile, JSON.stringify({ routes: [{ prefix: '/api/echo', service: 'echo' }] }));
   const gateway = await spawnService(
-    join(repositoryRoot, 'gateway/src/main.ts'),
+    join(repositoryRoot, 'packages/gateway/src/main.ts'),
     {
       PORT: '0',
       LOG_LEVEL: 'info',

@@ -129,11 +129,11 @@ export class RunningSystem {
       await admin.end();
     }
     await this.startControlPlane();
-    this.gateway = await spawnService(join(repositoryRoot, 'gateway/src/main.ts'), {
+    this.gateway = await spawnService(join(repositoryRoot, 'packages/gateway/src/main.ts'), {
       ...quiet,
       PORT: '0',
       REGISTRY_URL: this.controlPlaneUrl,
-      ROUTES_FILE: join(repositoryRoot, 'gateway/routes.json'),
+      ROUTES_FILE: join(repositoryRoot, 'packages/gateway/routes.json'),
       RATE_LIMIT: '0',
       // Shedding on a 200 ms event-loop stall is right in production, but on a shared 2-core test
       // machine other processes cause such stalls; scenarios measure their fault, not the neighbours.

@@ -1,3 +1,5 @@
+/// <reference types="@fastify/swagger" preserve="true" />
+// Routes of every package that builds on the kit may use swagger's schema keys (`hide`, `tags`).
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 
 it('stops a process whose supervisor went away before the process finished starting', async () => {
   const child = fork(new URL('./fixtures/late-starter.ts', import.meta.url).pathname, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--conditions=flotilla-source', '--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   let output = '';

@@ -1,1 +1,2 @@
+export { publishedEvents } from './published-events.js';
 export { type TestDatabase, testDatabase } from './test-database.js';

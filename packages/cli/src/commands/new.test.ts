@@ -1,14 +1,23 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SOURCE_CONDITION } from '../../../../tests/support/source-condition.js';
 import { runCli } from '../run-cli.js';
 import { captureIo } from '../testing/capture-io.js';
 
 const run = promisify(execFile);
-const root = new URL('../../../', import.meta.url).pathname;
+const root = new URL('../../../../', import.meta.url).pathname;
 
 // A scratch repository: the real node_modules (so @flotilla/kit and vitest resolve) and the real
 // Biome settings, with a services/ directory of its own.
@@ -20,6 +29,16 @@ writeFileSync(
   JSON.stringify({ ...biome, $schema: undefined, vcs: { enabled: false } }),
 );
 mkdirSync(join(scratch, 'services'));
+writeFileSync(
+  join(scratch, 'flotilla.config'),
+  JSON.stringify({ processes: [{ name: 'gateway', role: 'gateway', entry: 'gateway.js' }] }),
+);
+writeFileSync(join(scratch, 'gateway.js'), '');
+// The kit from its sources, as in the repository's own tests (a project of its own uses the build).
+writeFileSync(
+  join(scratch, 'vitest.config.mjs'),
+  `export default { ssr: { resolve: { conditions: ['${SOURCE_CONDITION}', 'import', 'node', 'default'] } } };\n`,
+);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function scaffold(...argv: string[]) {
@@ -34,8 +53,12 @@ describe('flotilla new service', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('created services/order-history:');
     const dir = join(scratch, 'services/order-history');
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    expect(pkg).toMatchObject({ name: '@flotilla/order-history', dependencies: { '@flotilla/kit': '*' } });
+    // A one-package project: the service is a folder, and the system file now runs it.
+    expect(existsSync(join(dir, 'package.json'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(scratch, 'flotilla.config'), 'utf8')).processes).toEqual([
+      { name: 'gateway', role: 'gateway', entry: 'gateway.js' },
+      { name: 'order-history', entry: 'services/order-history/src/main.ts' },
+    ]);
     expect(readFileSync(join(dir, 'src/order-history-service.ts'), 'utf8')).toContain(
       "publicPrefix: '/api/order-history'",
     );
@@ -51,7 +74,7 @@ describe('flotilla new service', () => {
         env,
       },
     );
-    expect(vitest.stdout).toMatch(/Tests\s+2 passed \(2\)/);
+    expect(vitest.stdout).toMatch(/Tests\s+4 passed \(4\)/);
     const lint = await run(join(root, 'node_modules/.bin/biome'), ['check', 'services'], { cwd: scratch });
     expect(lint.stdout + lint.stderr).toMatch(/Checked \d+ files/);
   }, 90_000);

@@ -7,22 +7,22 @@ import { type Io, writeLine } from '../io.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { type InstanceView, Supervisor } from '../supervisor.js';
 import { startSupervisorControl } from '../supervisor-control.js';
-import { type ProcessSpec, referencePorts, referenceSystem } from '../system.js';
+import { type ProcessSpec, portsInUse, systemPorts, wireSystem } from '../system.js';
 import { CONFIG_FILE, loadSystemConfig, MAX_INSTANCES } from '../system-config.js';
 import { Terminal } from '../terminal.js';
 
 const help = `usage: flotilla start [--config <file>] [--instances <name>=<n>]...
 
-Starts the control plane, the gateway and every service, each as its own process (or the processes
-of ./${CONFIG_FILE} or --config), restarts crashed ones with backoff, and stops them all in order on
-Ctrl-C or SIGTERM.
+Starts the processes that ./${CONFIG_FILE} (or --config) lists — the control plane, the gateway and
+the services — each as its own process, restarts crashed ones with backoff, and stops them all in
+order on Ctrl-C or SIGTERM.
 
 options:
-  --config <file>            a system file (JSON) instead of the reference system
+  --config <file>            the system file (JSON) to run instead of ./${CONFIG_FILE}
   --instances <name>=<n>     run n instances of a process (repeatable), e.g. --instances users=3
   -h, --help                 this help
 
-environment (reference system):
+environment:
   CONTROL_PLANE_PORT         port of the control plane and dashboard (default 8500)
   GATEWAY_PORT               port of the gateway (default 8080)`;
 
@@ -64,10 +64,16 @@ async function chooseSystem(
   io: Io,
   config: string | undefined,
 ): Promise<{ system: readonly ProcessSpec[]; source: string }> {
-  const file = config ? resolve(io.cwd, config) : resolve(io.cwd, CONFIG_FILE);
-  if (config || existsSync(file)) return { system: loadSystemConfig(file), source: file };
-  await assertPortsFree(referencePorts(io.env));
-  return { system: referenceSystem(io.env), source: 'the reference system' };
+  const file = resolve(io.cwd, config ?? CONFIG_FILE);
+  if (!config && !existsSync(file)) {
+    throw new UsageError(
+      `no ${CONFIG_FILE} in ${io.cwd}: run this in a Flotilla project (npm create flotilla makes one) or pass --config`,
+    );
+  }
+  const ports = systemPorts(io.env);
+  const system = wireSystem(loadSystemConfig(file), ports);
+  await assertPortsFree(portsInUse(system, ports));
+  return { system, source: file };
 }
 
 export const startCommand: Command = {

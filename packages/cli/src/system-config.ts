@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { CliError } from './cli-error.js';
+import { UsageError } from './cli-error.js';
 import type { ProcessSpec } from './system.js';
 
 export const CONFIG_FILE = 'flotilla.config';
@@ -49,11 +50,26 @@ function describe(error: { path: string; message: string; schema: unknown }): st
 }
 
 /**
+ * A file relative to the system file, or a package's export as the project resolves it (for
+ * example `@flotilla/gateway/main`, the installed gateway).
+ */
+function resolveEntry(file: string, entry: string): string | undefined {
+  const path = isAbsolute(entry) ? entry : resolve(dirname(file), entry);
+  if (existsSync(path)) return path;
+  if (entry.startsWith('.') || isAbsolute(entry)) return undefined;
+  try {
+    return createRequire(file).resolve(entry);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Reads and validates a system file (JSON). The first problem is reported as one line naming the
  * file and the field; entries are resolved against the file's directory.
  */
 export function loadSystemConfig(file: string): ProcessSpec[] {
-  const fail = (detail: string) => new CliError(`${file}: ${detail}`);
+  const fail = (detail: string) => new UsageError(`${file}: ${detail}`);
   if (!existsSync(file)) throw fail('no such file');
   let parsed: unknown;
   try {
@@ -71,8 +87,8 @@ export function loadSystemConfig(file: string): ProcessSpec[] {
   return config.processes.map((entry, index) => {
     if (seen.has(entry.name)) throw fail(`processes[${index}].name: "${entry.name}" is used twice`);
     seen.add(entry.name);
-    const path = isAbsolute(entry.entry) ? entry.entry : resolve(dirname(file), entry.entry);
-    if (!existsSync(path)) throw fail(`processes[${index}].entry: no such file ${path}`);
+    const path = resolveEntry(file, entry.entry);
+    if (!path) throw fail(`processes[${index}].entry: no such file or package export "${entry.entry}"`);
     return {
       name: entry.name,
       entry: path,
@@ -83,4 +99,11 @@ export function loadSystemConfig(file: string): ProcessSpec[] {
       ...(entry.readyUrl ? { readyUrl: entry.readyUrl } : {}),
     };
   });
+}
+
+/** Appends a process to a system file, keeping the rest of it as it is. */
+export function addProcess(file: string, entry: { readonly name: string; readonly entry: string }): void {
+  const config = JSON.parse(readFileSync(file, 'utf8')) as SystemConfig;
+  config.processes.push(entry);
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
 }

@@ -7,6 +7,14 @@ import type { ProcessRole, ProcessSpec } from './system.js';
 
 // tsx resolved from here, not from the user's directory, which need not have it installed.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// The export conditions this process was started with (this repository's own development runs
+// packages from their sources) hold for its children too.
+const CONDITIONS = process.execArgv.filter((flag) => flag.startsWith('--conditions='));
+
+/** A TypeScript entry runs through tsx; built JavaScript runs on node alone. */
+export function nodeArguments(entry: string): string[] {
+  return /\.[cm]?ts$/.test(entry) ? [...CONDITIONS, '--import', TSX, entry] : [...CONDITIONS, entry];
+}
 
 export type InstanceState = 'starting' | 'ready' | 'paused' | 'restarting' | 'failed' | 'stopped';
 
@@ -90,7 +98,7 @@ export class SupervisedInstance {
    * over it, and notices the supervisor dying however abruptly, so nothing is orphaned.
    */
   spawn(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', TSX, this.spec.entry], {
+    const child = spawn(process.execPath, nodeArguments(this.spec.entry), {
       cwd: this.host.cwd,
       env: { ...this.host.environment, ...this.spec.environment, FLOTILLA_INSTANCE: this.id },
       // Own process group: a terminal's Ctrl-C reaches only the supervisor, which stops children in

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { writeLine } from '../io.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { serviceFiles } from '../scaffold/service-files.js';
+import { addProcess, CONFIG_FILE } from '../system-config.js';
 
 const help = `usage: flotilla new service <name> [--dir <services directory>]
 
@@ -19,6 +20,19 @@ options:
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const RESERVED = new Set(['kit', 'gateway', 'cli', 'control-plane', 'node-modules']);
+
+/** Whether the services directory is one of the project's npm workspaces (a package per service). */
+function isWorkspace(cwd: string, servicesDir: string): boolean {
+  try {
+    const { workspaces } = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as {
+      workspaces?: string[];
+    };
+    const pattern = `${relative(cwd, servicesDir)}/*`;
+    return Array.isArray(workspaces) && workspaces.includes(pattern);
+  } catch {
+    return false;
+  }
+}
 
 export const newCommand: Command = {
   name: 'new',
@@ -46,7 +60,7 @@ export const newCommand: Command = {
     const servicesDir = resolve(io.cwd, values.dir ?? 'services');
     const target = join(servicesDir, name);
     if (existsSync(target)) throw new CliError(`new service: ${target} already exists`);
-    const files = serviceFiles(name);
+    const files = serviceFiles(name, { workspace: isWorkspace(io.cwd, servicesDir) });
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(target, path)), { recursive: true });
       writeFileSync(join(target, path), content, { flag: 'wx' });
@@ -54,6 +68,14 @@ export const newCommand: Command = {
     const shown = relative(io.cwd, target) || target;
     writeLine(io.stdout, `created ${shown}:`);
     for (const path of Object.keys(files)) writeLine(io.stdout, `  ${path}`);
+    const config = join(io.cwd, CONFIG_FILE);
+    if (existsSync(config)) {
+      addProcess(config, { name, entry: relative(io.cwd, join(target, 'src/main.ts')) });
+      writeLine(
+        io.stdout,
+        `added ${name} to ${CONFIG_FILE}: \`flotilla start\` runs it, the gateway routes /api/${name}`,
+      );
+    }
     writeLine(io.stdout, `next: npm install && npx vitest run ${shown}`);
     return 0;
   },

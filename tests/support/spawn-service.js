@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+export const repositoryRoot = new URL('../../', import.meta.url).pathname;
+/** Runs a TypeScript entry file as its own process, with only the given environment on top of PATH. */
+export function spawnEntry(entry, environment) {
+  return spawnCommand([process.execPath, '--import', 'tsx', entry], environment);
+}
+/** Runs any program (a Python or Go service, say) with only the given environment on top of PATH. */
+export function spawnCommand(argv, environment) {
+  const [command, ...args] = argv;
+  if (!command) throw new Error('spawnCommand needs a program');
+  const child = spawn(command, args, {
+    cwd: repositoryRoot,
+    env: { PATH: process.env.PATH ?? '', ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout = [];
+  const stderr = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk) => stdout.push(chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk) => stderr.push(chunk));
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code,
+    signal: signal,
+  }));
+  return { child, stdout, stderr, exited };
+}
+/**
+ * Starts a service and waits for its "listening" log line (or its early exit): a TypeScript entry
+ * file, or a whole command line for a program in another language.
+ */
+export async function spawnService(entry, environment, timeoutMs = 30_000) {
+  const spawned =
+    typeof entry === 'string' ? spawnEntry(entry, environment) : spawnCommand(entry, environment);
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // A process that never said it listens would otherwise outlive the test.
+      spawned.child.kill('SIGKILL');
+      reject(new Error(`no listening line within ${timeoutMs} ms: ${spawned.stderr.join('')}`));
+    }, timeoutMs);
+    const onData = () => {
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(spawned.stdout.join(''));
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    spawned.child.stdout?.on('data', onData);
+    void spawned.exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before listening: ${spawned.stderr.join('')}`));
+    });
+  });
+  return { ...spawned, url };
+}
+/** Sends SIGKILL if the process is still running; for test clean-up. */
+export async function kill(service) {
+  if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
+  service.child.kill('SIGKILL');
+  await service.exited;
+}
+//# sourceMappingURL=spawn-service.js.map
