@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { serviceFiles } from 'create-flotilla/service-files';
 import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { writeLine } from '../io.js';
 import { parseCommandArgs } from '../parse-command-args.js';
-import { serviceFiles } from '../scaffold/service-files.js';
 import { addProcess, CONFIG_FILE } from '../system-config.js';
 
 const help = `usage: flotilla new service <name> [--dir <services directory>]

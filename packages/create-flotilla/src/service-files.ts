@@ -167,7 +167,7 @@ describe('${name} service', () => {
       body: JSON.stringify({ name: 'second' }),
     });
     expect(response.status).toBe(201);
-    const item = await response.json();
+    const item = (await response.json()) as { id: string };
     const [event] = await publishedEvents(service.context.db, '${name}.item.created');
     expect(event).toMatchObject({ source: '/${name}', subject: item.id, data: item });
   });

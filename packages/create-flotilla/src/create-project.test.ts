@@ -1,0 +1,43 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createProject, ProjectError } from './create-project.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'create-flotilla-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('createProject', () => {
+  it('lays out a project on the given version, with the example service listed and its test', () => {
+    const directory = join(scratch, 'my-system');
+    createProject({ directory, name: 'my-system', version: '1.2.3' });
+    const pkg = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'));
+    expect(pkg.name).toBe('my-system');
+    expect(pkg.dependencies).toMatchObject({ '@flotilla/kit': '1.2.3', '@flotilla/cli': '1.2.3' });
+    expect(JSON.parse(readFileSync(join(directory, 'flotilla.config'), 'utf8')).processes).toContainEqual({
+      name: 'catalog',
+      entry: 'services/catalog/src/main.ts',
+    });
+    for (const file of [
+      '.gitignore',
+      'README.md',
+      'Dockerfile',
+      'services/catalog/src/main.ts',
+      'services/catalog/src/catalog-service.test.ts',
+      'services/catalog/migrations/0001_create_catalog_items.sql',
+      'services/catalog/contract/index.ts',
+    ]) {
+      expect(existsSync(join(directory, file)), file).toBe(true);
+    }
+    expect(readFileSync(join(directory, 'README.md'), 'utf8')).toMatch(/^# my-system\n/);
+  });
+
+  it('refuses a directory that is not empty, and leaves it as it was', () => {
+    const directory = join(scratch, 'taken');
+    mkdirSync(directory);
+    writeFileSync(join(directory, 'mine.txt'), 'keep');
+    expect(() => createProject({ directory, name: 'taken', version: '1.2.3' })).toThrow(ProjectError);
+    expect(readFileSync(join(directory, 'mine.txt'), 'utf8')).toBe('keep');
+    expect(existsSync(join(directory, 'package.json'))).toBe(false);
+  });
+});

@@ -1,0 +1,165 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
+import { alive, descendants } from '../support/processes.js';
+import { repositoryRoot } from '../support/spawn-service.js';
+import { until } from '../support/until.js';
+import { type LocalRegistry, startLocalRegistry } from './local-registry.js';
+
+// A team's first hour with Flotilla, on the packages as npm would serve them: every package packed
+// and published to a registry of our own, a project made with `npm create flotilla` outside this
+// repository, installed by name and version only, then tested, type-checked, started and grown.
+const run = promisify(execFile);
+const PUBLISHED = [
+  'packages/kit',
+  'packages/control-plane',
+  'packages/gateway',
+  'packages/cli',
+  'packages/create-flotilla',
+];
+const { version } = JSON.parse(readFileSync(join(repositoryRoot, 'packages/kit/package.json'), 'utf8')) as {
+  version: string;
+};
+
+const scratch = mkdtempSync(join(tmpdir(), 'flotilla-adopt-'));
+const project = join(scratch, 'my-system');
+let registry: LocalRegistry;
+
+function npm(args: readonly string[], cwd: string, timeout = 300_000) {
+  return run('npm', [...args], { cwd, env: { ...process.env, ...registry.environment }, timeout });
+}
+
+beforeAll(async () => {
+  await run('npm', ['run', 'build'], { cwd: repositoryRoot, timeout: 300_000 });
+  registry = await startLocalRegistry(scratch);
+  for (const directory of PUBLISHED) {
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
+      cwd: join(repositoryRoot, directory),
+    });
+    const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+    // Only what a user needs: built code, its maps and declarations, the README, the manifest.
+    for (const { path } of packed?.files ?? []) {
+      expect(path, `${directory}: ${path}`).toMatch(
+        /^(package\.json|README\.md|bin\/[^/]+\.js|dist\/.+\.(js|d\.ts|map|sql)|ui\/.+|template\/.+)$/,
+      );
+      expect(path, `${directory}: ${path}`).not.toMatch(/\.test\.|(^|\/)src\//);
+    }
+    await npm(['publish', join(scratch, packed!.filename)], scratch);
+  }
+  await npm(['create', '--yes', `flotilla@${version}`, 'my-system'], scratch);
+  await npm(['install', '--no-audit', '--no-fund'], project);
+}, 900_000);
+
+afterAll(async () => {
+  await registry?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('a project of its own, from the published packages', () => {
+  it('depends on the packages by version and links nothing from this repository', () => {
+    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+    expect(manifest.dependencies).toMatchObject({ '@flotilla/kit': version, '@flotilla/cli': version });
+    const lock = readFileSync(join(project, 'package-lock.json'), 'utf8');
+    expect(lock).not.toContain(repositoryRoot);
+    expect(lock).not.toMatch(/"link": true/);
+  });
+
+  it('passes its own tests and the strict type check', async () => {
+    const tests = await npm(['test'], project);
+    expect(tests.stdout).toMatch(/Tests\s+\d+ passed/);
+    await npm(['exec', '--', 'tsc', '--noEmit'], project);
+  });
+
+  it('fails the type check on a type error in a service', async () => {
+    const routes = join(project, 'services/catalog/src/routes.ts');
+    const original = readFileSync(routes, 'utf8');
+    writeFileSync(routes, `${original}\nexport const broken: number = 'not a number';\n`);
+    try {
+      await expect(npm(['exec', '--', 'tsc', '--noEmit'], project)).rejects.toMatchObject({
+        stdout: expect.stringContaining('TS2322'),
+      });
+    } finally {
+      writeFileSync(routes, original);
+    }
+  });
+
+  it('starts, serves through the gateway, grows a service, and leaves no process on Ctrl-C', async () => {
+    const ports = { CONTROL_PLANE_PORT: String(await freePort()), GATEWAY_PORT: String(await freePort()) };
+    const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
+
+    const first = await startSystem(ports);
+    const created = await fetch(`${gateway}/api/catalog`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'first' }),
+    });
+    expect(created.status).toBe(201);
+    const listed = await fetch(`${gateway}/api/catalog`);
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toMatchObject([{ name: 'first' }]);
+    await stopSystem(first);
+
+    await npm(['exec', '--', 'flotilla', 'new', 'service', 'billing'], project);
+    const second = await startSystem(ports);
+    const billing = await fetch(`${gateway}/api/billing`);
+    expect(billing.status).toBe(200);
+    expect(await billing.json()).toEqual([]);
+    await stopSystem(second);
+  });
+
+  it('builds what its Dockerfile runs', async () => {
+    await npm(['run', 'build'], project);
+    const dockerfile = readFileSync(join(project, 'Dockerfile'), 'utf8');
+    const command = /^CMD \["node", "([^"]+)"\]$/m.exec(dockerfile)?.[1];
+    expect(command).toBe('dist/services/catalog/src/main.js');
+    expect(existsSync(join(project, command!))).toBe(true);
+    expect(existsSync(join(project, 'dist/services/catalog/migrations/0001_create_catalog_items.sql'))).toBe(
+      true,
+    );
+  });
+});
+
+interface RunningSystem {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+}
+
+async function startSystem(ports: Record<string, string>): Promise<RunningSystem> {
+  const child = spawn('npm', ['start'], {
+    cwd: project,
+    env: { ...process.env, ...registry.environment, ...ports, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  await until(
+    'every process ready',
+    () => {
+      if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+      return /all \d+ process\(es\) ready/.test(output);
+    },
+    120_000,
+  );
+  return { child, output: () => output };
+}
+
+/** Ctrl-C as a terminal sends it: SIGINT to the whole foreground group. */
+async function stopSystem({ child, output }: RunningSystem): Promise<void> {
+  const pid = child.pid!;
+  const tree = [pid, ...descendants(pid)];
+  process.kill(-pid, 'SIGINT');
+  await once(child, 'exit');
+  expect(output()).toContain('[flotilla] stopped');
+  await until('no process of the system left', () => tree.every((member) => !alive(member)), 20_000);
+}
