@@ -1,6 +1,6 @@
 // Throughput of the users service with tracing off and on (100% sampled, exporting over OTLP to the
 // control plane's receiver), measured in one run and printed as a ratio. Modes alternate so drift
-// on a shared machine hits both alike. Run: node --import tsx bench/tracing-overhead.ts
+// on a shared machine hits both alike. Run: npm run bench:tracing --
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { createHttpServer } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/telemetry';
 import autocannon from 'autocannon';
 import { spawnEntry } from '../tests/support/spawn-service.js';
+import { until } from '../tests/support/until.js';
 import { procStat } from './proc-stat.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
@@ -88,12 +89,7 @@ function freePort(): Promise<number> {
 }
 
 async function ready(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt += 1) {
-    const response = await fetch(`${url}/health/ready`).catch(() => undefined);
-    if (response?.ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} not ready within 60 s`);
+  await until(`${url} ready`, async () => (await fetch(`${url}/health/ready`)).ok, 60_000);
 }
 
 const totals: Record<Mode, Measurement[]> = { off: [], on: [] };

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { alive, processState, until } from './support/processes.js';
+import { alive, processState } from './support/processes.js';
 import { TYPESCRIPT_NODE_ARGS } from './support/source-condition.js';
 import { repositoryRoot } from './support/spawn-service.js';
+import { until } from './support/until.js';
 
 const flotilla = join(repositoryRoot, 'packages/cli/bin/flotilla.js');
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-start-'));

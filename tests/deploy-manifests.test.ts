@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { dockerEntry } from './support/docker-entry.js';
 import { repositoryRoot } from './support/spawn-service.js';
 
 const k8sDir = join(repositoryRoot, 'deploy/k8s');
@@ -154,10 +155,13 @@ describe('Dockerfiles', () => {
   for (const file of ['service.Dockerfile', 'gateway.Dockerfile', 'control-plane.Dockerfile']) {
     it(`${file} is multi-stage, production-only, non-root, with a health check`, () => {
       const text = readFileSync(join(repositoryRoot, 'deploy/docker', file), 'utf8');
-      expect(text.match(/^FROM /gm)?.length).toBe(2);
+      expect(text.match(/^FROM /gm)?.length).toBe(3);
       expect(text).toContain('npm ci --omit=dev');
       expect(text).toMatch(/^USER node$/m);
       expect(text).toMatch(/^HEALTHCHECK /m);
+      // Built JavaScript on node alone: no TypeScript loader at run time.
+      expect(dockerEntry(text)).toMatch(/^(packages|services)\/.+\/dist\/.+\.js$/);
+      expect(text).not.toContain('tsx');
     });
   }
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kill, repositoryRoot, type SpawnedService, spawnService } from './support/spawn-service.js';
+import { until } from './support/until.js';
 
 // One request followed across processes: gateway → orders → users, and on through the event it
 // caused (outbox write → relay publish → notifications' handling), exported over OTLP to the
@@ -35,16 +36,8 @@ let controlPlane: SpawnedService;
 let gateway: SpawnedService;
 const services: SpawnedService[] = [];
 
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    // A hang guard only: on a loaded machine exports and registry checks take their time.
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+// A hang guard only: on a loaded machine exports and registry checks take their time.
+const HANG_GUARD_MS = 60_000;
 
 async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const response = await fetch(url, init);
@@ -109,12 +102,13 @@ beforeAll(async () => {
     REGISTRY_URL: controlPlane.url,
     REGISTRY_ROUTES_REFRESH: '300ms',
   });
-  await eventually(
+  await until(
+    'the services passing',
     async () =>
       (await passing('users')) && (await passing('orders')) && (await passing('notifications'))
         ? true
         : undefined,
-    'the services passing',
+    HANG_GUARD_MS,
   );
 }, 240_000);
 
@@ -128,40 +122,52 @@ afterAll(async () => {
 
 describe('one trace from the gateway through orders to users and the event it caused', () => {
   it('parents the gateway, orders, its call to users, users, the database and the event spans', async () => {
-    const user = await eventually(async () => {
-      const { status, body } = await json<{ id: string }>(`${gateway.url}/api/users`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Ada', email: `ada-${Date.now()}@example.com` }),
-      });
-      return status === 201 ? body : undefined;
-    }, 'a user created through the gateway');
+    const user = await until(
+      'a user created through the gateway',
+      async () => {
+        const { status, body } = await json<{ id: string }>(`${gateway.url}/api/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'Ada', email: `ada-${Date.now()}@example.com` }),
+        });
+        return status === 201 ? body : undefined;
+      },
+      HANG_GUARD_MS,
+    );
     // Retried until orders reached users (its fallback answers 503 until it can).
-    await eventually(async () => {
-      const { status } = await json(`${gateway.url}/api/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ userId: user.id, items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }] }),
-      });
-      return status === 201 ? true : undefined;
-    }, 'an order created through the gateway');
+    await until(
+      'an order created through the gateway',
+      async () => {
+        const { status } = await json(`${gateway.url}/api/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ userId: user.id, items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }] }),
+        });
+        return status === 201 ? true : undefined;
+      },
+      HANG_GUARD_MS,
+    );
 
     // Spans reach the store from three processes, each on its own export schedule.
-    const spans = await eventually(async () => {
-      for (const summary of await gatewayTraces('POST /api/orders')) {
-        const found = await traceSpans(summary.traceId);
-        const created = found?.some(
-          (span) => span.serviceName === 'gateway' && span.attributes['http.response.status_code'] === 201,
-        );
-        const reachedUsers = found?.some((span) => span.serviceName === 'users' && span.kind === 'server');
-        // The relay's publish span ends at the broker's confirm, which may come after the
-        // consumer's span was exported: wait for both.
-        const published = found?.some((span) => span.name === 'order.placed publish');
-        const handled = found?.some((span) => span.name === 'order.placed process');
-        if (created && reachedUsers && published && handled) return found;
-      }
-      return undefined;
-    }, 'the order trace with its users span, the publish and the handling of its event');
+    const spans = await until(
+      'the order trace with its users span, the publish and the handling of its event',
+      async () => {
+        for (const summary of await gatewayTraces('POST /api/orders')) {
+          const found = await traceSpans(summary.traceId);
+          const created = found?.some(
+            (span) => span.serviceName === 'gateway' && span.attributes['http.response.status_code'] === 201,
+          );
+          const reachedUsers = found?.some((span) => span.serviceName === 'users' && span.kind === 'server');
+          // The relay's publish span ends at the broker's confirm, which may come after the
+          // consumer's span was exported: wait for both.
+          const published = found?.some((span) => span.name === 'order.placed publish');
+          const handled = found?.some((span) => span.name === 'order.placed process');
+          if (created && reachedUsers && published && handled) return found;
+        }
+        return undefined;
+      },
+      HANG_GUARD_MS,
+    );
 
     const one = (predicate: (span: StoredSpan) => boolean, what: string): StoredSpan => {
       const matches = spans.filter(predicate);
@@ -250,15 +256,25 @@ describe('one trace from the gateway through orders to users and the event it ca
       headers: { traceparent: '00-not-a-trace-context-01' },
     });
     expect(response.status).toBe(200);
-    const fresh = await eventually(async () => {
-      const added = (await gatewayTraces('GET /api/users')).filter((summary) => !before.has(summary.traceId));
-      return added.length > 0 ? added : undefined;
-    }, 'a new gateway trace');
+    const fresh = await until(
+      'a new gateway trace',
+      async () => {
+        const added = (await gatewayTraces('GET /api/users')).filter(
+          (summary) => !before.has(summary.traceId),
+        );
+        return added.length > 0 ? added : undefined;
+      },
+      HANG_GUARD_MS,
+    );
     expect(fresh).toHaveLength(1);
-    const spans = await eventually(async () => {
-      const found = await traceSpans(fresh[0]!.traceId);
-      return found?.some((span) => span.serviceName === 'users') ? found : undefined;
-    }, 'the users span of the new trace');
+    const spans = await until(
+      'the users span of the new trace',
+      async () => {
+        const found = await traceSpans(fresh[0]!.traceId);
+        return found?.some((span) => span.serviceName === 'users') ? found : undefined;
+      },
+      HANG_GUARD_MS,
+    );
     const gatewaySpan = spans.find((span) => span.serviceName === 'gateway')!;
     expect(fresh[0]!.traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
     expect(gatewaySpan).toMatchObject({ name: 'GET /api/users', parentSpanId: null });

@@ -67,4 +67,14 @@ describe('import boundaries', () => {
     );
     expect(await lint('packages/kit/src/client/h.ts', "export { x } from '../http/index.js';")).toEqual([]);
   });
+
+  it('keeps jobs above events and below the service runtime', async () => {
+    expect(await lint('packages/kit/src/jobs/i.ts', "export { x } from '../events/index.js';")).toEqual([]);
+    expect(await lint('packages/kit/src/events/j.ts', "export { x } from '../jobs/index.js';")).toContain(
+      RESTRICTED,
+    );
+    expect(await lint('packages/kit/src/jobs/k.ts', "export { x } from '../service/index.js';")).toContain(
+      RESTRICTED,
+    );
+  });
 }, 60_000);

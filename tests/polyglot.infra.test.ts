@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from './support/processes.js';
 import { kill, repositoryRoot, type SpawnedService, spawnService } from './support/spawn-service.js';
+import { until } from './support/until.js';
 
 // A Python and a Go service join the system through its wire contracts only (Consul API, HTTP,
 // CloudEvents over RabbitMQ); infra only: it needs RabbitMQ and Debian's Python and Go packages.

@@ -9,6 +9,7 @@ import {
   spawnEntry,
   spawnService,
 } from './support/spawn-service.js';
+import { until } from './support/until.js';
 
 const users = join(repositoryRoot, 'services/users/src/main.ts');
 const probe = join(repositoryRoot, 'tests/fixtures/probe-service.ts');
@@ -19,6 +20,9 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map(kill));
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const slowRequestStarted = (service: SpawnedService) =>
+  service.stdout.join('').includes('slow request started');
 
 async function start(entry: string, environment: Record<string, string>) {
   const service = await spawnService(entry, { LOG_LEVEL: 'info', ...environment });
@@ -54,11 +58,13 @@ describe('a service process', () => {
       status: response.status,
       body: await response.json(),
     }));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until('the slow request in flight', () => slowRequestStarted(service));
     service.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const ready = await fetch(`${service.url}/health/ready`);
-    expect(ready.status).toBe(503);
+    // Within the shutdown delay, while the slow request still runs.
+    const ready = await until('readiness failing', async () => {
+      const answer = await fetch(`${service.url}/health/ready`);
+      return answer.status === 503 && answer;
+    });
     const report = (await ready.json()) as { checks: Record<string, { status: string }> };
     expect(report.checks.shutdown?.status).toBe('fail');
     expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
@@ -72,7 +78,7 @@ describe('a service process', () => {
       (response) => response.status,
       () => 'cut',
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until('the hung request in flight', () => slowRequestStarted(service));
     service.child.kill('SIGTERM');
     expect((await service.exited).code).toBe(0);
     expect(await hung).toBe('cut');

@@ -7,9 +7,10 @@ import { promisify } from 'node:util';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/free-port.js';
-import { alive, descendants, until } from './support/processes.js';
+import { alive, descendants } from './support/processes.js';
 import { TYPESCRIPT_NODE_ARGS } from './support/source-condition.js';
 import { repositoryRoot } from './support/spawn-service.js';
+import { until } from './support/until.js';
 
 // The whole reference system, started by the real `flotilla start` and watched through the
 // dashboard in Debian's chromium (apt-get install chromium; .ci/run installs it).

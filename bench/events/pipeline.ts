@@ -20,6 +20,7 @@ import {
 } from '@flotilla/kit/events';
 import { createLogger } from '@flotilla/kit/telemetry';
 import { Type } from '@sinclair/typebox';
+import { until } from '../../tests/support/until.js';
 import { cpuPerEvent, machineCpu } from './machine-cpu.js';
 
 const Ping = defineEvent({
@@ -183,7 +184,7 @@ export async function measure(
 
 /** Polled every 50 ms: each count is PostgreSQL work of its own, charged to the relay's stage. */
 async function outboxEmpty(db: Database): Promise<void> {
-  while ((await outboxBacklog(db)).pending > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  await until('the outbox drained', async () => (await outboxBacklog(db)).pending === 0, 600_000, 50);
 }
 
 /** Counts consumer commits; `reach(n)` resolves once n have committed. */

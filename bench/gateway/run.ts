@@ -11,7 +11,7 @@
  * rounds, and the median p99(e) − p99(a) is printed beside nginx's.
  * Nothing is pinned: the load generator, the proxy and the upstream share the machine's cores.
  *
- *   node --import tsx bench/gateway/run.ts [seconds per variant, default 6]   (ROUNDS=5)
+ *   npm run bench:gateway -- [seconds per variant, default 6]   (ROUNDS=5)
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { TYPESCRIPT_NODE_ARGS } from '../../tests/support/source-condition.js';
+import { until } from '../../tests/support/until.js';
 import { procStat } from '../proc-stat.js';
 import { constantRate } from './constant-rate.js';
 
@@ -68,16 +69,16 @@ function tsx(script: string, args: string[], env: Record<string, string> = {}): 
   });
 }
 
-async function waitFor(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
+/** Resolves once `url` answers at all (any status). */
+async function answering(url: string): Promise<void> {
+  await until(
+    `${url} answering`,
+    async () => {
       await fetch(url);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`${url} never answered`);
+      return true;
+    },
+    10_000,
+  );
 }
 
 /** CPU seconds (user + system) of the processes, from /proc. */
@@ -196,7 +197,7 @@ async function main(): Promise<void> {
     const nginx = spawn('nginx', ['-c', join(work, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
     children.push(nginx);
     const url = `http://127.0.0.1:${ports.nginx}/api/users/42`;
-    await waitFor(url);
+    await answering(url);
     variants.b = {
       name: '(b) nginx (1 worker, keep-alive)',
       url,
@@ -287,7 +288,7 @@ async function main(): Promise<void> {
     pids: [traced.pid!],
     headers: [authorization],
   };
-  for (const variant of Object.values(variants)) await waitFor(variant.url);
+  for (const variant of Object.values(variants)) await answering(variant.url);
 
   // Rounds interleave the variants, so a change in the machine's other load falls on all of them.
   const runs: Record<string, Result[]> = Object.fromEntries(Object.keys(variants).map((key) => [key, []]));

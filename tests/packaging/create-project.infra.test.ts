@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerEntry } from '../support/docker-entry.js';
 import { freePort } from '../support/free-port.js';
 import { alive, descendants } from '../support/processes.js';
 import { repositoryRoot } from '../support/spawn-service.js';
@@ -114,13 +115,26 @@ describe('a project of its own, from the published packages', () => {
 
   it('builds what its Dockerfile runs', async () => {
     await npm(['run', 'build'], project);
-    const dockerfile = readFileSync(join(project, 'Dockerfile'), 'utf8');
-    const command = /^CMD \["node", "([^"]+)"\]$/m.exec(dockerfile)?.[1];
+    const command = dockerEntry(readFileSync(join(project, 'Dockerfile'), 'utf8'));
     expect(command).toBe('dist/services/catalog/src/main.js');
     expect(existsSync(join(project, command!))).toBe(true);
     expect(existsSync(join(project, 'dist/services/catalog/migrations/0001_create_catalog_items.sql'))).toBe(
       true,
     );
+  });
+});
+
+describe("this repository's images", () => {
+  it.each([
+    ['control-plane.Dockerfile', {}],
+    ['gateway.Dockerfile', {}],
+    ['service.Dockerfile', { SERVICE: 'users' }],
+    ['service.Dockerfile', { SERVICE: 'orders' }],
+    ['service.Dockerfile', { SERVICE: 'notifications' }],
+  ])('%s %j runs a built entry that exists', (file, buildArgs) => {
+    const entry = dockerEntry(readFileSync(join(repositoryRoot, 'deploy/docker', file), 'utf8'), buildArgs);
+    expect(entry).toMatch(/\/dist\/.+\.js$/);
+    expect(existsSync(join(repositoryRoot, entry!))).toBe(true);
   });
 });
 

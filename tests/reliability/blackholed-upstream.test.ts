@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { until } from '../support/processes.js';
 import { kill, repositoryRoot, type SpawnedService, spawnService } from '../support/spawn-service.js';
+import { until } from '../support/until.js';
 import { recordFigure } from './support/record-figure.js';
 
 /**
@@ -87,12 +87,16 @@ async function underBlackHole(call: () => Promise<Answer>): Promise<Answer[]> {
 /** Milliseconds from now until `call` first answers 2xx (polled every 50 ms). */
 async function recoveryMs(call: () => Promise<Answer>): Promise<number> {
   const begun = performance.now();
-  for (;;) {
-    const answer = await call();
-    if (answer.status >= 200 && answer.status < 300) return performance.now() - begun;
-    if (performance.now() - begun > 30_000) throw new Error(`no 2xx within 30 s (last ${answer.status})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(
+    'a 2xx answer',
+    async () => {
+      const answer = await call();
+      return answer.status >= 200 && answer.status < 300;
+    },
+    30_000,
+    50,
+  );
+  return performance.now() - begun;
 }
 
 const entry = (path: string) => join(repositoryRoot, path);

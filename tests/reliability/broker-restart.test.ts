@@ -15,8 +15,8 @@ import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEventConsumer } from '../support/event-consumer-process.js';
 import { privateNatsServer } from '../support/private-nats-server.js';
-import { until } from '../support/processes.js';
 import { restartRabbitMq } from '../support/restart-rabbitmq.js';
+import { until } from '../support/until.js';
 import { recordFigure } from './support/record-figure.js';
 
 /**

@@ -71,7 +71,7 @@ const serviceRuns = (process: Process): BadRun[] => [
     what: 'URLs of another scheme, beside a valid secret',
     environment: {
       DATABASE_URL: `mysql://admin:${CANARY}@db/app`,
-      EVENTS_URL: `kafka://guest:${CANARY}@broker:9092`,
+      EVENTS_URL: `pulsar://guest:${CANARY}@broker:6650`,
       REGISTRY_URL: 'consul://registry:8500',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317',
       REGISTRY_TOKEN: CANARY,

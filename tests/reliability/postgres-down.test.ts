@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { alive, until } from '../support/processes.js';
+import { alive } from '../support/processes.js';
+import { until } from '../support/until.js';
 import { recordFigure } from './support/record-figure.js';
 import { type Instance, RunningSystem } from './support/start-system.js';
 

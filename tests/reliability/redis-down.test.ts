@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy, type Toxics } from '../support/fault-proxy.js';
-import { until } from '../support/processes.js';
 import { kill, repositoryRoot, type SpawnedService, spawnService } from '../support/spawn-service.js';
+import { until } from '../support/until.js';
 import { recordFigure } from './support/record-figure.js';
 
 const redisUrl = process.env.FLOTILLA_TEST_REDIS_URL!;

@@ -1,4 +1,5 @@
 import { connect, createServer } from 'node:net';
+import { until } from './until.js';
 
 /** A loopback port nothing listens on right now (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -13,17 +14,16 @@ export function freePort(): Promise<number> {
 
 /** Resolves once something accepts connections on the loopback `port`; fails after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const client = connect(port, '127.0.0.1', () => {
-        client.end();
-        resolve(true);
-      });
-      client.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`nothing listening on ${port} within ${timeoutMs} ms`);
+  await until(
+    `something listening on ${port}`,
+    () =>
+      new Promise<boolean>((resolve) => {
+        const client = connect(port, '127.0.0.1', () => {
+          client.end();
+          resolve(true);
+        });
+        client.on('error', () => resolve(false));
+      }),
+    timeoutMs,
+  );
 }

@@ -52,18 +52,3 @@ export function descendants(pid: number): number[] {
   }
   return found.filter(alive);
 }
-
-/** Polls `probe` every 100 ms until it returns a value (not undefined/false), or fails naming `what`. */
-export async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { kill, repositoryRoot, type SpawnedService, spawnService } from './spawn-service.js';
+import { until } from './until.js';
 
 const entry = (path: string) => join(repositoryRoot, path, 'src/main.ts');
 
@@ -30,17 +31,6 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && accept(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** Deliveries a subscription of a service has processed, from its Prometheus metrics. */
 async function processed(serviceUrl: string, subscription: string): Promise<number> {
@@ -92,11 +82,11 @@ export function referenceSystemScenario(environment: () => Record<string, string
       );
     }
     for (const name of ['users', 'orders', 'notifications']) {
-      await eventually(
+      await until(
+        `${name} passing`,
         async () =>
           (await json<unknown[]>(`${url('controlPlane')}/v1/health/service/${name}?passing=true`)).body
-            .length,
-        (passing) => passing === 1,
+            .length === 1,
       );
     }
   }, 240_000);
@@ -113,26 +103,25 @@ export function referenceSystemScenario(environment: () => Record<string, string
     });
     expect(created.status).toBe(201);
     userId = created.body.id;
-    await eventually(
-      () => processed(url('orders'), 'user-replica'),
-      (count) => count >= 1,
+    await until(
+      'the user replicated into orders',
+      async () => (await processed(url('orders'), 'user-replica')) >= 1,
     );
 
     // Until orders' registry watcher has seen users, a try may answer 503; the key keeps it one order.
     const key = { 'idempotency-key': randomUUID() };
-    const order = await eventually(
-      () =>
-        post(
-          `${url('orders')}/orders`,
-          { userId, items: [{ sku: 'TEA-1', quantity: 2, unitPrice: 450 }] },
-          key,
-        ),
-      (answer) => answer.status === 201,
-    );
-    const notifications = await eventually(
-      async () => (await json<unknown[]>(`${url('notifications')}/notifications?userId=${userId}`)).body,
-      (list) => list.length === 1,
-    );
+    const order = await until('an order created', async () => {
+      const answer = await post(
+        `${url('orders')}/orders`,
+        { userId, items: [{ sku: 'TEA-1', quantity: 2, unitPrice: 450 }] },
+        key,
+      );
+      return answer.status === 201 && answer;
+    });
+    const notifications = await until('its notification', async () => {
+      const list = (await json<unknown[]>(`${url('notifications')}/notifications?userId=${userId}`)).body;
+      return list.length === 1 && list;
+    });
     expect(notifications[0]).toMatchObject({
       orderId: order.body.id,
       userId,
@@ -153,10 +142,11 @@ export function referenceSystemScenario(environment: () => Record<string, string
     });
     expect(unknown.status).toBe(503);
     expect(unknown.headers.get('retry-after')).not.toBeNull();
-    await eventually(
+    await until(
+      'the notification of the order placed with users stopped',
       async () =>
-        (await json<{ orderId: string }[]>(`${url('notifications')}/notifications?userId=${userId}`)).body,
-      (list) => list[0]?.orderId === order.body.id,
+        (await json<{ orderId: string }[]>(`${url('notifications')}/notifications?userId=${userId}`)).body[0]
+          ?.orderId === order.body.id,
     );
   });
 }

@@ -1,3 +1,4 @@
+import { urlHost } from '@flotilla/kit/http';
 import { CliError } from './cli-error.js';
 import { httpJson } from './http-json.js';
 
@@ -70,6 +71,5 @@ export class RegistryClient {
 }
 
 export function instanceUrl(instance: RegisteredInstance): string {
-  const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
-  return `http://${host}:${instance.port}`;
+  return `http://${urlHost(instance.address)}:${instance.port}`;
 }

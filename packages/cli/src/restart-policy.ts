@@ -1,7 +1,11 @@
-export interface RestartPolicy {
-  /** Delay before the first restart; doubles with each rapid crash. */
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
+import { type BackoffOptions, backoffCeiling } from '@flotilla/kit/resilience';
+
+/**
+ * Restart delays are the kit's backoff without jitter: one supervisor restarts its own processes,
+ * so there is no crowd of callers to spread out, and a fixed delay is easier to read in its log.
+ * The first restart waits `initialDelayMs`, each rapid crash doubles it.
+ */
+export interface RestartPolicy extends BackoffOptions {
   /** Crashes within `windowMs` after which the supervisor gives up on a process. */
   readonly maxCrashes: number;
   readonly windowMs: number;
@@ -23,5 +27,5 @@ export function nextRestart(policy: RestartPolicy, crashes: number[], now: numbe
   while (crashes.length > 0 && crashes[0]! <= now - policy.windowMs) crashes.shift();
   crashes.push(now);
   if (crashes.length >= policy.maxCrashes) return undefined;
-  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (crashes.length - 1));
+  return backoffCeiling(crashes.length, policy);
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EXIT_CONFIG } from '@flotilla/kit/config';
 import { CliError } from './cli-error.js';
 import { defaultRestartPolicy, nextRestart, type RestartPolicy } from './restart-policy.js';
 import { type InstanceView, SupervisedInstance } from './supervised-instance.js';
@@ -6,8 +7,6 @@ import type { ProcessRole, ProcessSpec } from './system.js';
 
 export type { InstanceState, InstanceView } from './supervised-instance.js';
 
-/** Exit code of a process that refused its configuration (sysexits' EX_CONFIG): never restarted. */
-const EXIT_CONFIG = 78;
 const STOP_ORDER: readonly ProcessRole[] = ['service', 'gateway', 'control-plane'];
 const START_ORDER: readonly ProcessRole[] = ['control-plane', 'gateway', 'service'];
 
@@ -132,7 +131,9 @@ export class Supervisor {
       return;
     }
     if (code === EXIT_CONFIG) {
-      this.options.log(`${instance.id} exited with a configuration error (code 78): not restarting`);
+      this.options.log(
+        `${instance.id} exited with a configuration error (code ${EXIT_CONFIG}): not restarting`,
+      );
       instance.set('failed');
       return;
     }

@@ -37,14 +37,8 @@ async function target(status = 200) {
   return created;
 }
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+// The registry's checks run on their own intervals; this only bounds a wait that never ends.
+const within = { timeout: 5_000 };
 
 type HealthEntry = {
   Service: { ID: string; Service: string; Port: number; Tags: string[]; Meta: Record<string, string> };
@@ -80,10 +74,10 @@ describe('the registry through a standard Consul client', () => {
       Meta: { version: '1.0.0', 'route-prefix': '/api/users' },
       Weights: { Passing: 1, Warning: 1 },
     });
-    const passing = (await eventually(
-      () => consul.health.service({ service: 'users', passing: true }),
-      (entries: unknown) => (entries as unknown[]).length === 1,
-    )) as HealthEntry[];
+    const passingUsers = async () =>
+      (await consul.health.service({ service: 'users', passing: true })) as HealthEntry[];
+    await expect.poll(passingUsers, within).toHaveLength(1);
+    const passing = await passingUsers();
     expect(passing[0]!.Service).toMatchObject({ ID: 'users-a', Service: 'users', Port: 4001 });
     expect(passing[0]!.Checks.map((check) => [check.CheckID, check.Status])).toEqual([
       ['serfHealth', 'passing'],
@@ -92,20 +86,17 @@ describe('the registry through a standard Consul client', () => {
     expect(passing[0]!.Checks[1]!.Output).toContain('200 OK');
 
     health.status = 500;
-    const failing = (await eventually(
-      () => consul.health.service({ service: 'users', passing: true }),
-      (entries: unknown) => (entries as unknown[]).length === 0,
-    )) as HealthEntry[];
-    expect(failing).toEqual([]);
+    await expect.poll(passingUsers, within).toEqual([]);
     const all = (await consul.health.service('users')) as HealthEntry[];
     expect(all[0]!.Checks[1]).toMatchObject({ Status: 'critical', Output: expect.stringContaining('500') });
 
     health.status = 429;
-    const warning = (await eventually(
-      () => consul.health.service('users'),
-      (entries: unknown) => (entries as HealthEntry[])[0]?.Checks[1]?.Status === 'warning',
-    )) as HealthEntry[];
-    expect(warning[0]!.Checks[1]!.Status).toBe('warning');
+    await expect
+      .poll(
+        async () => ((await consul.health.service('users')) as HealthEntry[])[0]?.Checks[1]?.Status,
+        within,
+      )
+      .toBe('warning');
   });
 
   it('filters by tag and lists the catalog', async () => {
@@ -148,8 +139,7 @@ describe('the registry through a standard Consul client', () => {
     await consul.agent.check.fail('service:w1');
     expect(await statusOf()).toBe('critical');
     await consul.agent.check.pass('service:w1');
-    const expired = await eventually(statusOf, (status) => status === 'critical');
-    expect(expired).toBe('critical');
+    await expect.poll(statusOf, within).toBe('critical');
     const output = ((await consul.health.service('worker')) as HealthEntry[])[0]!.Checks[1]!.Output;
     expect(output).toBe('TTL expired');
   });
@@ -199,20 +189,11 @@ describe('the registry through a standard Consul client', () => {
     const watch = consul.watch({ method: consul.health.service, options: { service: 'users', wait: '5s' } });
     try {
       watch.on('change', (entries: unknown[]) => seen.push(entries.length));
-      await eventually(
-        async () => seen,
-        (values) => values.includes(0),
-      );
+      await expect.poll(() => seen, within).toContain(0);
       await consul.agent.service.register({ name: 'users', id: 'u1', port: 1 });
-      await eventually(
-        async () => seen,
-        (values) => values.includes(1),
-      );
+      await expect.poll(() => seen, within).toContain(1);
       await consul.agent.service.register({ name: 'users', id: 'u2', port: 2 });
-      await eventually(
-        async () => seen,
-        (values) => values.includes(2),
-      );
+      await expect.poll(() => seen, within).toContain(2);
       expect(seen.slice(-1)).toEqual([2]);
     } finally {
       watch.end();
@@ -234,11 +215,7 @@ describe('the registry through a standard Consul client', () => {
         deregistercriticalserviceafter: '400ms',
       },
     });
-    const services = await eventually(
-      async () => (await consul.agent.service.list()) as Record<string, unknown>,
-      (list) => Object.keys(list).length === 0,
-    );
-    expect(services).toEqual({});
+    await expect.poll(() => consul.agent.service.list(), within).toEqual({});
   });
 
   it('answers an open blocking query at once when it stops', async () => {
@@ -336,10 +313,9 @@ describe('persistence', () => {
       meta: { version: '2' },
       check: { name: 'ready', http: health.url, interval: '300ms', timeout: '100ms' },
     });
-    await eventually(
-      () => first.consul.health.service({ service: 'users', passing: true }),
-      (entries: unknown) => (entries as unknown[]).length === 1,
-    );
+    await expect
+      .poll(() => first.consul.health.service({ service: 'users', passing: true }), within)
+      .toHaveLength(1);
     await first.plane.stop();
     expect(existsSync(path)).toBe(true);
     expect(readdirSync(join(scratch, 'restart')).filter((file) => file.endsWith('.tmp'))).toEqual([]);
@@ -351,11 +327,9 @@ describe('persistence', () => {
     expect(restored[0]!.Service).toMatchObject({ ID: 'u1', Port: 7, Meta: { version: '2' } });
     expect(restored[0]!.Checks[1]!.Status).toBe('critical');
     health.status = 200;
-    const passing = await eventually(
-      () => second.consul.health.service({ service: 'users', passing: true }),
-      (entries: unknown) => (entries as unknown[]).length === 1,
-    );
-    expect((passing as unknown[]).length).toBe(1);
+    await expect
+      .poll(() => second.consul.health.service({ service: 'users', passing: true }), within)
+      .toHaveLength(1);
   });
 
   it('sets a malformed snapshot aside and starts empty', async () => {

@@ -1,19 +1,20 @@
 import { stopOnSignals } from '@flotilla/kit';
-import { ConfigError, env, loadConfig, withDotEnv } from '@flotilla/kit/config';
-import { createLogger } from '@flotilla/kit/telemetry';
+import { ConfigError, EXIT_CONFIG, env, loadConfig, withDotEnv } from '@flotilla/kit/config';
+import { parseKafkaUrl } from '@flotilla/kit/events';
+import { createLogger, logConfigSchema } from '@flotilla/kit/telemetry';
 import { startControlPlane } from './start-control-plane.js';
 
 const schema = {
   HOST: env.string({ default: '127.0.0.1', describe: 'interface to listen on' }),
   PORT: env.port({ default: 8500, describe: 'port of the Consul-compatible API (Consul uses 8500)' }),
-  LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { default: 'info' }),
-  LOG_PRETTY: env.boolean({ default: false }),
+  ...logConfigSchema,
   REGISTRY_SNAPSHOT_PATH: env.string({
     default: '.flotilla/control-plane/registry.json',
     describe: 'file the registrations are saved to, to survive a restart',
   }),
   CHECK_TICK: env.duration({ default: 100, describe: 'how often due checks are looked at' }),
   EVENTS_URL: env.url({
+    check: { 'kafka:': parseKafkaUrl },
     optional: true,
     secret: true,
     describe: "the system's events transport, for the dashboard",
@@ -26,7 +27,7 @@ try {
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
-  process.exit(78);
+  process.exit(EXIT_CONFIG);
 }
 const logger = createLogger({ name: 'control-plane', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
 let controlPlane: Awaited<ReturnType<typeof startControlPlane>>;
@@ -46,6 +47,8 @@ try {
 /** The dashboard shows the transport's kind and host, never its credentials. */
 function transportOf(eventsUrl: string | undefined) {
   if (!eventsUrl) return { kind: 'embedded' };
+  if (eventsUrl.startsWith('kafka:'))
+    return { kind: 'kafka', endpoint: parseKafkaUrl(eventsUrl).brokers.join(',') };
   const url = new URL(eventsUrl);
   return { kind: url.protocol === 'nats:' ? 'nats' : 'rabbitmq', endpoint: `${url.hostname}:${url.port}` };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createHttpServer, type HttpServer } from '@flotilla/kit/http';
+import { createHttpServer, type HttpServer, urlHost } from '@flotilla/kit/http';
 import type { Logger } from '@flotilla/kit/telemetry';
 import { consulRoutes } from './consul-api/consul-routes.js';
 import { consulServices, registerDashboard, type TransportView } from './dashboard/index.js';
@@ -102,7 +102,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  const url = `http://${urlHost(options.host)}:${port}`;
   selfUrl = url;
   logger.info({ url, dashboard: `${url}/ui` }, 'control plane listening');
 

@@ -1,7 +1,17 @@
-/** GET or POST JSON; a problem+json answer becomes an Error carrying the problem's words. */
+// @ts-check
+
+/**
+ * GET or POST JSON; a problem+json answer becomes an Error carrying the problem's words. `T` is what
+ * the caller expects the endpoint to answer.
+ * @template T
+ * @param {string} path
+ * @param {{ method?: string }} [init]
+ * @returns {Promise<T>}
+ */
 export async function api(path, init = {}) {
-  const response = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
+  const response = await fetch(path, { ...init, headers: { accept: 'application/json' } });
   const text = await response.text();
+  /** @type {unknown} */
   let body;
   try {
     body = text ? JSON.parse(text) : undefined;
@@ -9,9 +19,17 @@ export async function api(path, init = {}) {
     body = undefined;
   }
   if (!response.ok) {
-    const problem = body ?? {};
+    const problem = /** @type {{ title?: string, detail?: string }} */ (body ?? {});
     const message = [problem.title ?? `HTTP ${response.status}`, problem.detail].filter(Boolean).join(': ');
     throw Object.assign(new Error(message), { status: response.status, problem });
   }
-  return body;
+  return /** @type {T} */ (body);
+}
+
+/**
+ * What to show of a failure.
+ * @param {unknown} error
+ */
+export function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,30 +1,43 @@
-import { api } from './api.js';
-import { h, mount } from './dom.js';
+// @ts-check
+import { api, messageOf } from './api.js';
+import { find, h, mount } from './dom.js';
 import { setKnownServices } from './format.js';
 import { renderCards } from './service-cards.js';
 import { renderTopology } from './topology.js';
 import { initTraces, searchTraces, setServiceChoices, setTracesApi } from './traces.js';
 
-const live = document.getElementById('live');
+/** @typedef {import('../src/dashboard/overview.js').Overview} Overview */
+
+const live = find('#live', HTMLElement);
 let refreshMs = 1500;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let timer;
 let lastSuccess = 0;
 
+/** @param {string | undefined} name */
 function showTab(name) {
   for (const button of document.querySelectorAll('[data-tab]')) {
-    button.setAttribute('aria-selected', String(button.dataset.tab === name));
+    button.setAttribute(
+      'aria-selected',
+      String(button instanceof HTMLElement && button.dataset.tab === name),
+    );
   }
-  document.getElementById('tab-overview').hidden = name !== 'overview';
-  document.getElementById('tab-traces').hidden = name !== 'traces';
+  find('#tab-overview', HTMLElement).hidden = name !== 'overview';
+  find('#tab-traces', HTMLElement).hidden = name !== 'traces';
   if (name === 'traces') searchTraces();
   history.replaceState(null, '', `#${name}`);
 }
 
+/**
+ * @param {'live' | 'down'} state
+ * @param {string} text
+ */
 function setLive(state, text) {
   live.dataset.state = state;
-  live.querySelector('.text').textContent = text;
+  find('#live .text', HTMLElement).textContent = text;
 }
 
+/** @param {string} service */
 function select(service) {
   const card = document.getElementById(`card-${service}`);
   if (!card) return;
@@ -36,19 +49,21 @@ function select(service) {
 async function refresh() {
   clearTimeout(timer);
   try {
+    /** @type {Overview} */
     const overview = await api('/api/overview');
     lastSuccess = Date.now();
     // Poll at the server's scrape pace, kept within 1–2 s so the page feels live without flooding.
     refreshMs = Math.min(2000, Math.max(1000, overview.refreshMs ?? 1500));
     setTracesApi(overview.tracesApi ?? '/api/traces');
-    const names = [overview.gateway?.name, ...overview.services.map((service) => service.name)].filter(
-      Boolean,
-    );
+    const names = [
+      ...(overview.gateway ? [overview.gateway.name] : []),
+      ...overview.services.map((service) => service.name),
+    ];
     setKnownServices(names);
     setServiceChoices(names);
-    renderTopology(document.getElementById('topology'), overview, select);
-    renderCards(document.getElementById('cards'), overview);
-    const banner = document.getElementById('banner');
+    renderTopology(find('#topology', HTMLElement), overview, select);
+    renderCards(find('#cards', HTMLElement), overview);
+    const banner = find('#banner', HTMLElement);
     const down = overview.services
       .filter((service) => service.status === 'down')
       .map((service) => service.name);
@@ -56,7 +71,7 @@ async function refresh() {
     if (down.length > 0) mount(banner, h('b', {}, 'Down: '), down.join(', '));
     setLive('live', `live · ${new Date(lastSuccess).toLocaleTimeString([], { hour12: false })}`);
   } catch (error) {
-    setLive('down', lastSuccess ? `control plane unreachable (${error.message})` : error.message);
+    setLive('down', lastSuccess ? `control plane unreachable (${messageOf(error)})` : messageOf(error));
   } finally {
     if (!document.hidden) timer = setTimeout(refresh, refreshMs);
   }
@@ -66,7 +81,7 @@ document.addEventListener('visibilitychange', () => {
   if (!document.hidden) refresh();
 });
 for (const button of document.querySelectorAll('[data-tab]')) {
-  button.addEventListener('click', () => showTab(button.dataset.tab));
+  if (button instanceof HTMLElement) button.addEventListener('click', () => showTab(button.dataset.tab));
 }
 initTraces();
 showTab(location.hash === '#traces' ? 'traces' : 'overview');

@@ -1,7 +1,14 @@
-import { api } from './api.js';
+// @ts-check
+import { api, messageOf } from './api.js';
 import { h, mount } from './dom.js';
 
-/** Opens (loading the list) or closes the dead-letter panel of a service card. */
+/** @typedef {import('../src/dashboard/read-dead-letters.js').DeadLetterView} DeadLetterView */
+
+/**
+ * Opens (loading the list) or closes the dead-letter panel of a service card.
+ * @param {HTMLElement} panel
+ * @param {string} service
+ */
 export async function toggleDeadLetters(panel, service) {
   if (panel.dataset.open === 'true') {
     panel.dataset.open = 'false';
@@ -12,9 +19,14 @@ export async function toggleDeadLetters(panel, service) {
   await load(panel, service);
 }
 
+/**
+ * @param {HTMLElement} panel
+ * @param {string} service
+ */
 async function load(panel, service) {
   mount(panel, h('p', { class: 'muted' }, 'loading…'));
   try {
+    /** @type {{ deadLetters: DeadLetterView[] }} */
     const { deadLetters } = await api(`/api/services/${encodeURIComponent(service)}/dead-letters`);
     if (deadLetters.length === 0) return mount(panel, h('p', { class: 'muted' }, 'no dead letters'));
     mount(
@@ -50,7 +62,11 @@ async function load(panel, service) {
                 {},
                 h(
                   'button',
-                  { type: 'button', onclick: (event) => redrive(event.target, panel, service, letter.id) },
+                  {
+                    type: 'button',
+                    onclick: (/** @type {MouseEvent & { currentTarget: HTMLButtonElement }} */ event) =>
+                      redrive(event.currentTarget, panel, service, letter.id),
+                  },
                   'Redrive',
                 ),
               ),
@@ -60,10 +76,16 @@ async function load(panel, service) {
       ),
     );
   } catch (error) {
-    mount(panel, h('p', { class: 'error' }, error.message));
+    mount(panel, h('p', { class: 'error' }, messageOf(error)));
   }
 }
 
+/**
+ * @param {HTMLButtonElement} button
+ * @param {HTMLElement} panel
+ * @param {string} service
+ * @param {string} id
+ */
 async function redrive(button, panel, service, id) {
   button.disabled = true;
   button.textContent = 'redriving…';
@@ -75,6 +97,6 @@ async function redrive(button, panel, service, id) {
   } catch (error) {
     button.disabled = false;
     button.textContent = 'Redrive';
-    button.after(h('span', { class: 'error' }, ` ${error.message}`));
+    button.after(h('span', { class: 'error' }, ` ${messageOf(error)}`));
   }
 }

@@ -1,16 +1,26 @@
+// @ts-check
 import { toggleDeadLetters } from './dead-letters.js';
 import { h, mount } from './dom.js';
 import { millis, percent, rate, seconds, serviceColour } from './format.js';
 
-/** One card per service (gateway first): instances, RED figures, breakers, events. */
+/** @typedef {import('../src/dashboard/overview.js').Overview} Overview */
+/** @typedef {import('../src/dashboard/overview.js').ServiceOverview} ServiceOverview */
+
+/**
+ * One card per service (gateway first): instances, RED figures, breakers, events.
+ * @param {HTMLElement} container
+ * @param {Overview} overview
+ */
 export function renderCards(container, overview) {
   const services = overview.gateway ? [overview.gateway, ...overview.services] : overview.services;
   // Keep open dead-letter lists open across refreshes: rebuild the cards, re-attach those panels.
   const openLists = new Map(
-    [...container.querySelectorAll('.dead-letters[data-open="true"]')].map((panel) => [
-      panel.closest('.card').dataset.service,
-      panel,
-    ]),
+    [...container.querySelectorAll('.card')].flatMap((card) => {
+      const panel = card.querySelector('.dead-letters[data-open="true"]');
+      return card instanceof HTMLElement && panel instanceof HTMLElement
+        ? [[card.dataset.service, panel]]
+        : [];
+    }),
   );
   mount(
     container,
@@ -18,6 +28,10 @@ export function renderCards(container, overview) {
   );
 }
 
+/**
+ * @param {ServiceOverview} service
+ * @param {HTMLElement | undefined} openList
+ */
 function card(service, openList) {
   const traffic = service.traffic;
   const errorClass = !traffic
@@ -92,16 +106,22 @@ function card(service, openList) {
           ),
         )
       : null,
-    service.events ? events(service, openList) : null,
+    service.events ? events(service.name, service.events, openList) : null,
   );
 }
 
+/** @param {string} name */
 function swatch(name) {
   const element = h('span', { class: 'swatch' });
   element.style.background = serviceColour(name);
   return element;
 }
 
+/**
+ * @param {string} label
+ * @param {string} value
+ * @param {string} [tone]
+ */
 function figure(label, value, tone = '') {
   return h(
     'div',
@@ -111,8 +131,12 @@ function figure(label, value, tone = '') {
   );
 }
 
-function events(service, openList) {
-  const stats = service.events;
+/**
+ * @param {string} service
+ * @param {import('../src/dashboard/read-event-stats.js').EventStats} stats
+ * @param {HTMLElement | undefined} openList
+ */
+function events(service, stats, openList) {
   const deadLetters = stats.deadLetters ?? 0;
   const panel = openList ?? h('div', { class: 'dead-letters', 'data-open': 'false' });
   return h(
@@ -140,10 +164,10 @@ function events(service, openList) {
       {
         type: 'button',
         class: 'link',
-        onclick: (event) => {
+        onclick: (/** @type {MouseEvent & { currentTarget: HTMLElement }} */ event) => {
           event.currentTarget.textContent =
             panel.dataset.open === 'true' ? 'show dead letters' : 'hide dead letters';
-          toggleDeadLetters(panel, service.name);
+          toggleDeadLetters(panel, service);
         },
       },
       panel.dataset.open === 'true' ? 'hide dead letters' : 'show dead letters',
@@ -152,6 +176,10 @@ function events(service, openList) {
   );
 }
 
+/**
+ * @param {string} label
+ * @param {string | number | undefined} value
+ */
 function stat(label, value) {
   return h('div', {}, h('dt', {}, label), h('dd', {}, value === undefined ? '–' : String(value)));
 }

@@ -1,17 +1,36 @@
+// @ts-check
 import { mount, s } from './dom.js';
 import { rate, serviceColour } from './format.js';
+
+/** @typedef {import('../src/dashboard/overview.js').Overview} Overview */
+/** @typedef {import('../src/dashboard/overview.js').ServiceOverview} ServiceOverview */
+/** @typedef {import('../src/dashboard/overview.js').EdgeOverview} EdgeOverview */
+/** @typedef {import('../src/dashboard/breaker-state.js').BreakerState} BreakerState */
+/** @typedef {{ x: number, y: number, width: number, height: number }} Box */
 
 const BOX = { width: 190, height: 92 };
 const ROW = { gateway: 24, services: 170, transport: 372 };
 const GAP = 36;
 
+/** @type {Partial<Record<BreakerState, string>>} */
 const EDGE_CLASS = { open: 'edge open', isolated: 'edge open', 'half-open': 'edge half-open' };
 
-/** Draws gateway → services → transport as SVG, with breaker states on the call edges. */
+/** @param {BreakerState | undefined} breaker */
+function edgeClass(breaker) {
+  return (breaker && EDGE_CLASS[breaker]) ?? 'edge';
+}
+
+/**
+ * Draws gateway → services → transport as SVG, with breaker states on the call edges.
+ * @param {HTMLElement} container
+ * @param {Overview} overview
+ * @param {(service: string) => void} onSelect
+ */
 export function renderTopology(container, overview, onSelect) {
   const services = overview.services;
   const width = Math.max(760, services.length * (BOX.width + GAP) + GAP);
   const height = ROW.transport + 60;
+  /** @type {Map<string, Box>} */
   const positions = new Map();
   const left = (width - (services.length * (BOX.width + GAP) - GAP)) / 2;
   services.forEach((service, index) => {
@@ -38,7 +57,10 @@ export function renderTopology(container, overview, onSelect) {
       markers(),
       edges,
       gatewayNode(overview.gateway, gatewayBox, onSelect),
-      services.map((service) => serviceNode(service, positions.get(service.name), onSelect)),
+      services.map((service) => {
+        const box = positions.get(service.name);
+        return box ? serviceNode(service, box, onSelect) : null;
+      }),
       overview.transport ? transportNode(overview.transport, transportBox) : null,
     ),
   );
@@ -66,6 +88,7 @@ function markers() {
   );
 }
 
+/** @param {BreakerState | undefined} breaker */
 function arrowOf(breaker) {
   return breaker === 'open' || breaker === 'isolated'
     ? 'open'
@@ -74,6 +97,11 @@ function arrowOf(breaker) {
       : 'plain';
 }
 
+/**
+ * @param {EdgeOverview} edge
+ * @param {Box} from
+ * @param {Box} to
+ */
 function straightEdge(edge, from, to) {
   const x1 = from.x + from.width / 2;
   const y1 = from.y + from.height;
@@ -84,14 +112,19 @@ function straightEdge(edge, from, to) {
     { 'data-edge': `${edge.from}->${edge.to}`, 'data-breaker': edge.breaker ?? 'none' },
     s('path', {
       d: `M${x1},${y1} C${x1},${y1 + 50} ${x2},${y2 - 50} ${x2},${y2}`,
-      class: EDGE_CLASS[edge.breaker] ?? 'edge',
+      class: edgeClass(edge.breaker),
       'marker-end': `url(#arrow-${arrowOf(edge.breaker)})`,
     }),
     edge.breaker && edge.breaker !== 'closed' ? edgeLabel((x1 + x2) / 2, (y1 + y2) / 2, edge.breaker) : null,
   );
 }
 
-/** A call between two services: an arc under the service row, labelled with the breaker state. */
+/**
+ * A call between two services: an arc under the service row, labelled with the breaker state.
+ * @param {EdgeOverview} edge
+ * @param {Box} from
+ * @param {Box} to
+ */
 function arcEdge(edge, from, to) {
   const rightwards = to.x > from.x;
   const x1 = from.x + from.width * (rightwards ? 0.7 : 0.3);
@@ -103,13 +136,17 @@ function arcEdge(edge, from, to) {
     { 'data-edge': `${edge.from}->${edge.to}`, 'data-breaker': edge.breaker ?? 'none' },
     s('path', {
       d: `M${x1},${y} C${x1},${y + dip} ${x2},${y + dip} ${x2},${y + 2}`,
-      class: EDGE_CLASS[edge.breaker] ?? 'edge',
+      class: edgeClass(edge.breaker),
       'marker-end': `url(#arrow-${arrowOf(edge.breaker)})`,
     }),
     edgeLabel((x1 + x2) / 2, y + dip * 0.75, `breaker ${edge.breaker ?? 'closed'}`, edge.breaker),
   );
 }
 
+/**
+ * @param {Box} from
+ * @param {Box} to
+ */
 function eventEdge(from, to) {
   const x1 = from.x + from.width / 2;
   const y1 = from.y + from.height;
@@ -122,6 +159,12 @@ function eventEdge(from, to) {
   });
 }
 
+/**
+ * @param {number} x
+ * @param {number} y
+ * @param {string} text
+ * @param {string} [state]
+ */
 function edgeLabel(x, y, text, state = text) {
   const width = text.length * 6.6 + 14;
   return s(
@@ -132,6 +175,11 @@ function edgeLabel(x, y, text, state = text) {
   );
 }
 
+/**
+ * @param {ServiceOverview['instances']} instances
+ * @param {number} x
+ * @param {number} y
+ */
 function instanceDots(instances, x, y) {
   return instances.map((instance, index) =>
     s(
@@ -142,6 +190,11 @@ function instanceDots(instances, x, y) {
   );
 }
 
+/**
+ * @param {ServiceOverview} service
+ * @param {Box} box
+ * @param {(service: string) => void} onSelect
+ */
 function serviceNode(service, box, onSelect) {
   const passing = service.instances.filter((instance) => instance.health === 'passing').length;
   return s(
@@ -175,6 +228,11 @@ function serviceNode(service, box, onSelect) {
   );
 }
 
+/**
+ * @param {ServiceOverview | null} gateway
+ * @param {Box} box
+ * @param {(service: string) => void} onSelect
+ */
 function gatewayNode(gateway, box, onSelect) {
   const status = gateway ? gateway.status : 'unknown';
   return s(
@@ -203,6 +261,10 @@ function gatewayNode(gateway, box, onSelect) {
   );
 }
 
+/**
+ * @param {import('../src/dashboard/dashboard-options.js').TransportView} transport
+ * @param {Box} box
+ */
 function transportNode(transport, box) {
   return s(
     'g',

@@ -1,18 +1,23 @@
-import { api } from './api.js';
-import { h, mount } from './dom.js';
+// @ts-check
+import { api, messageOf } from './api.js';
+import { find, h, mount } from './dom.js';
 import { clock, millis, serviceColour } from './format.js';
 import { toSummaries, toTrace } from './trace-shapes.js';
 import { renderWaterfall } from './waterfall.js';
 
 let tracesApi = '/api/traces';
 
+/** @param {string} path */
 export function setTracesApi(path) {
   tracesApi = path;
 }
 
-/** Keeps the service filter's choices in step with what the registry knows. */
+/**
+ * Keeps the service filter's choices in step with what the registry knows.
+ * @param {string[]} names
+ */
 export function setServiceChoices(names) {
-  const select = document.querySelector('#trace-search select[name=service]');
+  const select = find('#trace-search select[name=service]', HTMLSelectElement);
   const current = select.value;
   const wanted = ['', ...names];
   if ([...select.options].map((option) => option.value).join() === wanted.join()) return;
@@ -24,17 +29,17 @@ export function setServiceChoices(names) {
 }
 
 export function initTraces() {
-  document.getElementById('trace-search').addEventListener('submit', (event) => {
+  find('#trace-search', HTMLFormElement).addEventListener('submit', (event) => {
     event.preventDefault();
     searchTraces();
   });
 }
 
 export async function searchTraces() {
-  const form = new FormData(document.getElementById('trace-search'));
+  const form = new FormData(find('#trace-search', HTMLFormElement));
   const query = new URLSearchParams({ limit: '50' });
   for (const [key, value] of form) if (value !== '') query.set(key, String(value));
-  const list = document.getElementById('trace-list');
+  const list = find('#trace-list', HTMLElement);
   try {
     const traces = toSummaries(await api(`${tracesApi}?${query}`));
     if (traces.length === 0)
@@ -60,10 +65,11 @@ export async function searchTraces() {
       ),
     );
   } catch (error) {
-    mount(list, h('p', { class: 'error' }, `Traces unavailable: ${error.message}`));
+    mount(list, h('p', { class: 'error' }, `Traces unavailable: ${messageOf(error)}`));
   }
 }
 
+/** @param {import('./trace-shapes.js').TraceSummary} trace */
 function row(trace) {
   return h(
     'tr',
@@ -90,20 +96,22 @@ function row(trace) {
   );
 }
 
+/** @param {string} name */
 function tag(name) {
   const element = h('span', { class: 'tag' }, name);
   element.style.borderColor = serviceColour(name);
   return element;
 }
 
+/** @param {string} traceId */
 export async function openTrace(traceId) {
-  const view = document.getElementById('trace-view');
+  const view = find('#trace-view', HTMLElement);
   view.hidden = false;
   mount(view, h('p', { class: 'muted' }, 'loading…'));
   try {
     renderWaterfall(view, toTrace(await api(`${tracesApi}/${encodeURIComponent(traceId)}`)), traceId);
     view.scrollIntoView({ block: 'nearest' });
   } catch (error) {
-    mount(view, h('p', { class: 'error' }, `Trace ${traceId}: ${error.message}`));
+    mount(view, h('p', { class: 'error' }, `Trace ${traceId}: ${messageOf(error)}`));
   }
 }

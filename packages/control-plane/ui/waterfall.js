@@ -1,18 +1,28 @@
+// @ts-check
 import { h, mount } from './dom.js';
 import { millis, serviceColour } from './format.js';
 
 const MESSAGING = new Set(['producer', 'consumer']);
 
-/** Depth-first order by parent, siblings by start; a span whose parent is missing is a root. */
+/** @typedef {import('./trace-shapes.js').Span} Span */
+
+/**
+ * Depth-first order by parent, siblings by start; a span whose parent is missing is a root.
+ * @param {Span[]} spans
+ */
 function ordered(spans) {
   const ids = new Set(spans.map((span) => span.id));
+  /** @type {Map<string | null, Span[]>} */
   const children = new Map();
   for (const span of spans) {
     const parent = span.parentId && ids.has(span.parentId) ? span.parentId : null;
-    if (!children.has(parent)) children.set(parent, []);
-    children.get(parent).push(span);
+    const siblings = children.get(parent) ?? [];
+    siblings.push(span);
+    children.set(parent, siblings);
   }
+  /** @type {{ span: Span, depth: number }[]} */
   const rows = [];
+  /** @type {(parent: string | null, depth: number) => void} */
   const visit = (parent, depth) => {
     for (const span of (children.get(parent) ?? []).sort((a, b) => a.start - b.start)) {
       rows.push({ span, depth });
@@ -23,7 +33,12 @@ function ordered(spans) {
   return rows;
 }
 
-/** Spans as bars on one time axis, indented by parent, coloured by service; events are ticks. */
+/**
+ * Spans as bars on one time axis, indented by parent, coloured by service; events are ticks.
+ * @param {HTMLElement} container
+ * @param {{ spans: Span[] }} trace
+ * @param {string} traceId
+ */
 export function renderWaterfall(container, trace, traceId) {
   const rows = ordered(trace.spans);
   if (rows.length === 0)
@@ -31,7 +46,7 @@ export function renderWaterfall(container, trace, traceId) {
   const start = Math.min(...trace.spans.map((span) => span.start));
   const end = Math.max(...trace.spans.map((span) => span.start + span.duration));
   const total = Math.max(end - start, 0.001);
-  const at = (time) => `${((time - start) / total) * 100}%`;
+  const at = (/** @type {number} */ time) => `${((time - start) / total) * 100}%`;
   const services = [...new Set(rows.map((row) => row.span.service))];
   const detail = h('div', { class: 'span-detail muted' }, 'Select a span to see its attributes and events.');
 
@@ -67,30 +82,43 @@ export function renderWaterfall(container, trace, traceId) {
   );
 }
 
+/** @param {string} name */
 function legend(name) {
   const chip = h('span', { class: 'chip' });
   chip.style.background = serviceColour(name);
   return h('span', { class: 'legend-item' }, chip, name);
 }
 
+/**
+ * @param {number} fraction
+ * @param {number} total
+ */
 function tick(fraction, total) {
   const element = h('span', { class: 'tick' }, millis(total * fraction));
   element.style.left = `${fraction * 100}%`;
   return element;
 }
 
+/**
+ * @param {Span} span
+ * @param {number} depth
+ * @param {(time: number) => string} at
+ * @param {number} total
+ * @param {HTMLElement} detail
+ */
 function spanRow(span, depth, at, total, detail) {
+  const service = h('span', { class: 'service' }, span.service);
+  service.style.color = serviceColour(span.service);
   const label = h(
     'div',
     { class: 'label-cell', title: `${span.service} · ${span.name}` },
     MESSAGING.has(span.kind)
       ? h('span', { class: 'kind', title: span.kind }, span.kind === 'producer' ? '✉→' : '→✉')
       : null,
-    h('span', { class: 'service' }, span.service),
+    service,
     h('span', { class: 'span-name' }, span.name),
   );
   label.style.paddingLeft = `${8 + depth * 16}px`;
-  label.querySelector('.service').style.color = serviceColour(span.service);
 
   const bar = h('div', { class: `span-bar ${span.error ? 'error' : ''} ${span.kind}` });
   bar.style.left = at(span.start);
@@ -98,13 +126,12 @@ function spanRow(span, depth, at, total, detail) {
   bar.style.background = serviceColour(span.service);
   const duration = h('span', { class: 'duration' }, millis(span.duration));
   duration.style.left = `calc(${at(span.start + span.duration)} + 6px)`;
-  const marks = span.events
-    .filter((event) => event.time !== undefined)
-    .map((event) => {
-      const mark = h('span', { class: 'event-mark', title: event.name });
-      mark.style.left = at(event.time);
-      return mark;
-    });
+  const marks = span.events.flatMap((event) => {
+    if (event.time === undefined) return [];
+    const mark = h('span', { class: 'event-mark', title: event.name });
+    mark.style.left = at(event.time);
+    return [mark];
+  });
 
   return h(
     'div',
@@ -114,8 +141,8 @@ function spanRow(span, depth, at, total, detail) {
       'data-service': span.service,
       'data-kind': span.kind,
       tabindex: 0,
-      onclick: (event) => {
-        for (const selected of event.currentTarget.parentElement.querySelectorAll('.selected'))
+      onclick: (/** @type {MouseEvent & { currentTarget: HTMLElement }} */ event) => {
+        for (const selected of event.currentTarget.parentElement?.querySelectorAll('.selected') ?? [])
           selected.classList.remove('selected');
         event.currentTarget.classList.add('selected');
         showDetail(detail, span);
@@ -126,6 +153,10 @@ function spanRow(span, depth, at, total, detail) {
   );
 }
 
+/**
+ * @param {HTMLElement} detail
+ * @param {Span} span
+ */
 function showDetail(detail, span) {
   detail.classList.remove('muted');
   const entries = Object.entries(span.attributes);

@@ -1,19 +1,15 @@
 import { env } from '@flotilla/kit/config';
-import { telemetryConfigSchema } from '@flotilla/kit/telemetry';
+import { registryConfigSchema } from '@flotilla/kit/discovery';
+import { logConfigSchema, telemetryConfigSchema } from '@flotilla/kit/telemetry';
 
 /** Every setting of the gateway process; `main.ts` loads it from the environment. */
 export const gatewayConfigSchema = {
   HOST: env.string({ default: '127.0.0.1', describe: 'interface to listen on' }),
   PORT: env.port({ default: 8080 }),
-  LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { default: 'info' }),
-  LOG_PRETTY: env.boolean({ default: false }),
+  ...logConfigSchema,
   ROUTES_FILE: env.string({ optional: true, describe: 'path of the JSON routes file' }),
-  REGISTRY_URL: env.url({
-    protocols: ['http:', 'https:', 'dns:', 'dns+srv:'],
-    optional: true,
-    describe: 'where upstream instances (and, with Consul, route-prefix metadata) are found',
-  }),
-  REGISTRY_TOKEN: env.secret({ optional: true, describe: 'Consul ACL token' }),
+  // Upstream instances, and with Consul the route-prefix metadata, are found there.
+  ...registryConfigSchema,
   REGISTRY_ROUTES_REFRESH: env.duration({
     default: 2_000,
     describe: 'how often registry routes are re-read',

@@ -1,6 +1,6 @@
 import type { ServiceMetrics } from '@flotilla/kit/telemetry';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { RateLimiter } from './rate-limit/rate-limiter.js';
+import type { RateLimiter } from './policies/rate-limit/rate-limiter.js';
 
 interface Observer {
   observe(value: number): void;

@@ -1,6 +1,6 @@
 import { staticBalancer } from '@flotilla/kit/discovery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPath } from './http/check-path.js';
+import { checkPath } from './policies/path-check/index.js';
 import { type EchoUpstream, echoUpstream } from './testing/echo-upstream.js';
 import { pathAttacks, smugglingAttacks } from './testing/raw-attacks.js';
 import { rawRequest, startTestGateway, type TestGateway, testRoute } from './testing/test-gateway.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stopOnSignals } from '@flotilla/kit';
-import { ConfigError, loadConfig, withDotEnv } from '@flotilla/kit/config';
+import { ConfigError, EXIT_CONFIG, loadConfig, withDotEnv } from '@flotilla/kit/config';
 import { createRegistry, discoveryBalancer, noInstances, staticBalancer } from '@flotilla/kit/discovery';
 import { HealthMonitor } from '@flotilla/kit/health';
 import {
@@ -14,9 +14,6 @@ import { gatewayConfigSchema } from './gateway-config.js';
 import { gatewayFromConfig } from './gateway-from-config.js';
 import { registerGateway } from './register-gateway.js';
 import { registryRouteSource } from './routes/registry-route-source.js';
-
-// Exit code for a bad configuration (sysexits' EX_CONFIG), as services use.
-const EXIT_CONFIG = 78;
 
 function fail(message: string): never {
   process.stderr.write(`gateway: ${message}\n`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { keepRegistered, META_VERSION, type Registration, type Registry } from '@flotilla/kit/discovery';
+import { urlHost } from '@flotilla/kit/http';
 import type { Logger } from '@flotilla/kit/telemetry';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -17,7 +18,7 @@ export function registerGateway(
   address: { readonly host: string; readonly port: number },
   logger: Logger,
 ): Promise<Registration> {
-  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  const host = urlHost(address.host);
   return keepRegistered(
     registry,
     {

@@ -1,8 +1,8 @@
-export { env } from './config/index.js';
+export { EXIT_CONFIG, env } from './config/index.js';
 export { FlotillaError } from './errors/index.js';
+export { type Job, type JobContext, type ScheduleOptions, schedule } from './jobs/index.js';
 export {
   defineService,
-  EXIT_CONFIG,
   type RunningService,
   runService,
   type ServiceContext,

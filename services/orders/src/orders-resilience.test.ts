@@ -5,8 +5,8 @@ import { staticBalancer } from '@flotilla/kit/discovery';
 import { testDatabase } from '@flotilla/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../../tests/support/fault-proxy.js';
+import { spawnUsers } from '../../../tests/support/spawn-users.js';
 import { ordersService } from './orders-service.js';
-import { spawnUsers } from './spawn-users.js';
 
 const started: { stop(): Promise<void> }[] = [];
 const databases: Awaited<ReturnType<typeof testDatabase>>[] = [];

@@ -2,8 +2,8 @@ import { type RunningService, startService } from '@flotilla/kit';
 import { staticBalancer } from '@flotilla/kit/discovery';
 import { testDatabase } from '@flotilla/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnUsers } from '../../../tests/support/spawn-users.js';
 import { ordersService } from './orders-service.js';
-import { spawnUsers } from './spawn-users.js';
 
 let users: Awaited<ReturnType<typeof spawnUsers>>;
 let orders: RunningService;

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signToken, type TokenIssuer } from '@flotilla/gateway/attacks';
-import { until } from '../../support/processes.js';
 import type { SpawnedService } from '../../support/spawn-service.js';
+import { until } from '../../support/until.js';
 import { RunningSystem, SERVICES, type ServiceName } from './start-system.js';
 
 export interface InputSystem {

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { until } from '../../support/processes.js';
 import { repositoryRoot, type SpawnedService, spawnService } from '../../support/spawn-service.js';
+import { until } from '../../support/until.js';
 
 export const SERVICES = ['users', 'orders', 'notifications'] as const;
 export type ServiceName = (typeof SERVICES)[number];

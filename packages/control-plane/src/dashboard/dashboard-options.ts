@@ -19,7 +19,7 @@ export interface ServiceView {
 
 /** The events transport in use, for the topology's bottom row. */
 export interface TransportView {
-  /** `embedded`, `rabbitmq` or `nats`. */
+  /** `embedded`, `rabbitmq`, `nats` or `kafka`. */
   readonly kind: string;
   /** Where it is, without credentials (the dashboard shows it as is). */
   readonly endpoint?: string;

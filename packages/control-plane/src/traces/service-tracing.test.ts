@@ -59,14 +59,10 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-/** Polls the store until the trace holds `count` spans (exports are batched every 50 ms). */
+/** The trace's spans once the store holds `count` of them (exports are batched every 50 ms). */
 async function spansOf(traceId: string, count: number): Promise<SpanView[]> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const spans = store.get(traceId) ?? [];
-    if (spans.length >= count) return spans;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`trace ${traceId} has ${store.get(traceId)?.length ?? 0} spans, expected ${count}`);
+  await expect.poll(() => store.get(traceId)?.length ?? 0, { timeout: 5_000 }).toBeGreaterThanOrEqual(count);
+  return store.get(traceId) ?? [];
 }
 
 function serverSpanIn(spans: SpanView[]): SpanView {
@@ -156,10 +152,7 @@ describe('a traced service', () => {
 });
 
 async function waitForRoute() {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const [summary] = store.query({ route: '/items/:id', limit: 1 });
-    if (summary) return summary;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('no trace for /items/:id');
+  const newest = () => store.query({ route: '/items/:id', limit: 1 });
+  await expect.poll(newest, { timeout: 5_000 }).toHaveLength(1);
+  return newest()[0]!;
 }

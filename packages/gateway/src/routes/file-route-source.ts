@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
+import { isReserved } from '../endpoints/index.js';
 import type { Route, RouteSource } from './route.js';
 import type { RouteDefaults } from './route-defaults.js';
 import { RoutesFile } from './route-definitions.js';
@@ -9,9 +10,6 @@ import { toRoute } from './to-route.js';
 export class RouteConfigError extends Error {
   override name = 'RouteConfigError';
 }
-
-/** Paths the gateway answers itself; no route may shadow them. */
-const RESERVED = ['/health', '/metrics', '/openapi.json', '/docs'];
 
 /** Checks a parsed routes document; throws one RouteConfigError naming every bad field. */
 export function parseRoutes(document: unknown, defaults: RouteDefaults, origin: string): Route[] {
@@ -27,7 +25,7 @@ export function parseRoutes(document: unknown, defaults: RouteDefaults, origin: 
     if (seen.has(definition.prefix))
       problems.push(`  - /routes/${index}/prefix: duplicate ${definition.prefix}`);
     seen.add(definition.prefix);
-    if (RESERVED.some((path) => definition.prefix === path || definition.prefix.startsWith(`${path}/`))) {
+    if (isReserved(definition.prefix)) {
       problems.push(`  - /routes/${index}/prefix: ${definition.prefix} is reserved by the gateway`);
     }
   });

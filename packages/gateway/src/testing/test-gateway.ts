@@ -1,9 +1,9 @@
 import type { LoadBalancer } from '@flotilla/kit/discovery';
 import { HealthMonitor } from '@flotilla/kit/health';
 import { createLogger, createMetrics } from '@flotilla/kit/telemetry';
-import type { JwtAuthenticator } from '../auth/jwt-authenticator.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../create-gateway.js';
-import { LocalRateLimiter } from '../rate-limit/local-rate-limiter.js';
+import type { JwtAuthenticator } from '../policies/auth/jwt-authenticator.js';
+import { LocalRateLimiter } from '../policies/rate-limit/local-rate-limiter.js';
 import type { Route } from '../routes/route.js';
 
 export { rawRequest } from './raw-request.js';

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { extractTraceContext, markFailed, type Tracing } from '@flotilla/kit/telemetry';
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
@@ -13,7 +12,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import type { Route } from '../routes/route.js';
+import type { RequestContext } from '../request-context.js';
 
 // `peer.service` (the upstream's logical name) is only in the incubating semantic conventions.
 const ATTR_PEER_SERVICE = 'peer.service';
@@ -48,34 +47,25 @@ export class RequestSpan {
   }
 }
 
-export interface RequestFacts {
-  /** `_OTHER` for a method outside the known set, as the conventions ask. */
-  readonly method: string;
-  readonly path: string;
-  /** The client's address, trusted proxies resolved. */
-  readonly client: string;
-  readonly route: Route | undefined;
-}
-
 /**
  * Runs `handle` inside a SERVER span named `<METHOD> <route prefix>` (just `<METHOD>` when no route
- * matched). A valid incoming `traceparent` is continued; a missing, malformed or all-zero one starts
- * a new trace. `handle` returns the response status.
+ * matched), the span and its trace id put on the context. A valid incoming `traceparent` is
+ * continued; a missing, malformed or all-zero one starts a new trace. `handle` returns the status.
  */
 export function traceRequest(
   tracing: Tracing,
-  request: IncomingMessage,
-  facts: RequestFacts,
-  handle: (span: RequestSpan) => Promise<number>,
+  context: RequestContext,
+  handle: (context: RequestContext) => Promise<number>,
 ): Promise<number> {
-  const { method, path, client, route } = facts;
+  const { request, route } = context;
+  const method = context.methodLabel;
   const userAgent = request.headers['user-agent'];
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: method,
-    [ATTR_URL_PATH]: path,
+    [ATTR_URL_PATH]: context.path,
     [ATTR_URL_SCHEME]: 'http',
     [ATTR_NETWORK_PROTOCOL_VERSION]: request.httpVersion,
-    [ATTR_CLIENT_ADDRESS]: client,
+    [ATTR_CLIENT_ADDRESS]: context.client,
   };
   if (request.socket.localPort) attributes[ATTR_SERVER_PORT] = request.socket.localPort;
   if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
@@ -88,7 +78,9 @@ export function traceRequest(
     { kind: SpanKind.SERVER, parent: extractTraceContext(request.headers), attributes },
     async (span) => {
       const requestSpan = new RequestSpan(span);
-      const status = await handle(requestSpan);
+      context.span = requestSpan;
+      context.traceId = requestSpan.traceId;
+      const status = await handle(context);
       requestSpan.finish(status);
       return status;
     },

@@ -1,4 +1,5 @@
 import type { ServiceInstance } from '@flotilla/kit/discovery';
+import { urlHost } from '@flotilla/kit/http';
 import { Pool } from 'undici';
 
 export interface PoolOptions {
@@ -19,8 +20,7 @@ export class UpstreamPools {
     const key = `${instance.address}:${instance.port}`;
     let pool = this.#pools.get(key);
     if (pool === undefined) {
-      const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
-      pool = new Pool(`http://${host}:${instance.port}`, {
+      pool = new Pool(`http://${urlHost(instance.address)}:${instance.port}`, {
         connections: this.#options.connections,
         keepAliveTimeout: this.#options.keepAliveTimeoutMs,
         pipelining: 1,

@@ -263,7 +263,9 @@ describe('service client breaker, fallback, budget and metrics', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let arrived = 0;
     const held = createServer(async (request, response) => {
+      arrived++;
       await gate;
       request.resume();
       response.writeHead(200, { 'content-type': 'application/json' }).end('1');
@@ -275,7 +277,8 @@ describe('service client breaker, fallback, budget and metrics', () => {
       staticBalancer({ users: [`http://127.0.0.1:${(held.address() as { port: number }).port}`] }),
     );
     const first = users.get('/x');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The first call holds the bulkhead's one slot once it reached the upstream.
+    await expect.poll(() => arrived).toBe(1);
     await expect(users.get('/x')).rejects.toMatchObject({ code: 'BULKHEAD_FULL' });
     expect(users.breaker().state).toBe('closed');
     release();

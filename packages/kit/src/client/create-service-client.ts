@@ -3,7 +3,7 @@ import { CircuitState, wrap } from 'cockatiel';
 import { Agent } from 'undici';
 import type { LoadBalancer, ServiceInstance } from '../discovery/index.js';
 import { FlotillaError } from '../errors/index.js';
-import { DEADLINE_HEADER } from '../http/index.js';
+import { DEADLINE_HEADER, urlHost } from '../http/index.js';
 import {
   type BreakerState,
   breakerPolicy,
@@ -141,7 +141,7 @@ export function createServiceClient(target: string, options: ServiceClientOption
     { instance, method, path, body, headers, budgetMs, signal }: Attempt,
     span: Span | undefined,
   ): Promise<unknown> {
-    const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
+    const host = urlHost(instance.address);
     const tracker = balancer.track(instance);
     metrics?.attempts.inc({ target });
     let response: Awaited<ReturnType<Agent['request']>>;
@@ -196,7 +196,7 @@ export function createServiceClient(target: string, options: ServiceClientOption
       Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key');
     const retry = retryPolicy({
       maxRetries: idempotent ? settings.maxRetries : 0,
-      baseDelayMs: settings.retryBaseDelayMs,
+      initialDelayMs: settings.retryBaseDelayMs,
       maxDelayMs: settings.retryMaxDelayMs,
       budget,
       // A retry that the upstream asked to delay past our deadline would only waste the budget.

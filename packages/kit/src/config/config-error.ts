@@ -1,3 +1,9 @@
+/**
+ * The exit code of a process that refuses its configuration (sysexits' EX_CONFIG). A supervisor
+ * does not restart such a process: it would fail the same way again.
+ */
+export const EXIT_CONFIG = 78;
+
 export interface ConfigIssue {
   readonly variable: string;
   readonly message: string;

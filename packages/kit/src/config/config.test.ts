@@ -131,6 +131,44 @@ describe('a URL that is not secret but carries a password', () => {
   });
 });
 
+describe('a URL whose scheme has a check of its own', () => {
+  const schema = {
+    EVENTS_URL: env.url({
+      protocols: ['amqp:', 'kafka:'],
+      optional: true,
+      secret: true,
+      check: {
+        'kafka:': (raw: string) => {
+          if (raw.includes('@')) throw new Error('kafka:// takes no credentials');
+        },
+      },
+    }),
+  };
+
+  it('is read by the check instead of as a WHATWG URL, which cannot hold several hosts', () => {
+    const { values } = loadConfig(schema, { EVENTS_URL: 'kafka://k1:9092,k2:9092' }, { subject: 'orders' });
+    expect(values.EVENTS_URL).toBe('kafka://k1:9092,k2:9092');
+  });
+
+  it("reports the check's reason without the value", () => {
+    const error = errorOf(() =>
+      loadConfig(schema, { EVENTS_URL: 'kafka://app:pa55word@k1:9092' }, { subject: 'orders' }),
+    );
+    expect(error.message).toContain(
+      'EVENTS_URL: must be a URL (amqp://, kafka://): kafka:// takes no credentials',
+    );
+    expect(error.message).not.toContain('pa55word');
+  });
+
+  it('leaves the other schemes to the WHATWG parser and the protocol list', () => {
+    expect(loadConfig(schema, { EVENTS_URL: 'amqp://broker' }, { subject: 'orders' }).values.EVENTS_URL).toBe(
+      'amqp://broker',
+    );
+    const error = errorOf(() => loadConfig(schema, { EVENTS_URL: 'nats://broker' }, { subject: 'orders' }));
+    expect(error.message).toContain('EVENTS_URL: must be a URL (amqp://, kafka://)');
+  });
+});
+
 describe('withDotEnv', () => {
   it('fills from .env without overriding the real environment', () => {
     const directory = mkdtempSync(join(tmpdir(), 'flotilla-dotenv-'));

@@ -1,4 +1,4 @@
-export { ConfigError, type ConfigIssue } from './config-error.js';
+export { ConfigError, type ConfigIssue, EXIT_CONFIG } from './config-error.js';
 export { withDotEnv } from './dotenv-environment.js';
 export { type Environment, type LoadConfigOptions, type LoadedConfig, loadConfig } from './load-config.js';
 export { type ConfigSchema, type ConfigValues, env, type Variable } from './variables.js';

@@ -86,13 +86,34 @@ function oneOf<const V extends string, O extends Options<V>>(values: readonly V[
   );
 }
 
-/** A URL; `secret: true` for one that carries credentials (then also read from `NAME_FILE`, and masked). */
-function url<O extends Options<string> & { protocols?: readonly string[]; secret?: boolean }>(options?: O) {
+/**
+ * A URL; `secret: true` for one that carries credentials (then also read from `NAME_FILE`, and
+ * masked). `check` reads the schemes that are no WHATWG URL (several hosts, as `kafka://a:9092,b:9092`)
+ * in place of `new URL`; it throws an Error saying what is wrong, without the value.
+ */
+function url<
+  O extends Options<string> & {
+    protocols?: readonly string[];
+    secret?: boolean;
+    check?: Readonly<Record<string, (raw: string) => unknown>>;
+  },
+>(options?: O) {
   const protocols = options?.protocols;
   const expected = protocols ? `a URL (${protocols.map((p) => `${p}//`).join(', ')})` : 'a URL';
   return variable(
     expected,
     (raw) => {
+      const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(raw)?.[0].toLowerCase();
+      const check = scheme === undefined ? undefined : options?.check?.[scheme];
+      if (scheme !== undefined && check) {
+        if (protocols && !protocols.includes(scheme)) throw new Error(`must be ${expected}`);
+        try {
+          check(raw);
+        } catch (error) {
+          throw new Error(`must be ${expected}: ${(error as Error).message}`);
+        }
+        return raw;
+      }
       let parsed: URL;
       try {
         parsed = new URL(raw);

@@ -95,11 +95,17 @@ describe(`Database (${engine})`, () => {
       payloads.push(payload);
       delivered();
     });
+    const marker = `${channel}_marker`;
+    const markers: string[] = [];
+    const stopMarker = await db.listen(marker, (payload) => markers.push(payload));
     await db.query('SELECT pg_notify($1, $2)', [channel, '{"id":1}']);
     await first;
     await unlisten();
-    await db.query('SELECT pg_notify($1, $2)', [channel, 'after']);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // One transaction delivers its notifications in order: once the marker has arrived, a
+    // delivery of `after` to a listener still attached would have arrived before it.
+    await db.query('SELECT pg_notify($1, $2), pg_notify($3, $4)', [channel, 'after', marker, 'done']);
+    await expect.poll(() => markers).toEqual(['done']);
+    await stopMarker();
     expect(payloads).toEqual(['{"id":1}']);
   });
 

@@ -60,12 +60,6 @@ const node = (id: string): ServiceInstance => ({
   meta: {},
 });
 
-async function until(condition: () => boolean, timeoutMs = 2_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-  expect(condition()).toBe(true);
-}
-
 describe('discoveryBalancer', () => {
   it('round-robins over passing instances and follows changes', async () => {
     const script = scriptedRegistry();
@@ -76,10 +70,10 @@ describe('discoveryBalancer', () => {
       for (let i = 0; i < 6; i++) picks.push((await balancer.pick('users'))?.id);
       expect(picks).toEqual(['a1', 'b2', 'c3', 'a1', 'b2', 'c3']);
       script.publish([node('b2')]);
-      await until(() => balancer.watcher('users').instances.length === 1);
+      await expect.poll(() => balancer.watcher('users').instances.length).toBe(1);
       expect((await balancer.pick('users'))?.id).toBe('b2');
       script.publish([]);
-      await until(() => balancer.watcher('users').instances.length === 0);
+      await expect.poll(() => balancer.watcher('users').instances.length).toBe(0);
       expect(await balancer.pick('users')).toBeUndefined();
     } finally {
       await balancer.close();
@@ -162,24 +156,25 @@ describe('ServiceWatcher', () => {
     const watcher = new ServiceWatcher({
       registry: script.registry,
       service: 'users',
-      retryInitialMs: 20,
-      retryMaxMs: 80,
+      backoff: { initialDelayMs: 20, maxDelayMs: 80 },
+      // The top of the jitter's range: the delays are 20, 40, 80, 80… ms.
+      random: () => 1,
     }).start();
     try {
       await watcher.firstAnswer();
       expect(watcher.instances.map((instance) => instance.id)).toEqual(['a1', 'b2']);
       script.setDown(true);
-      await until(() => watcher.stale);
+      await expect.poll(() => watcher.stale).toBe(true);
       const callsWhenDown = script.calls;
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      // Retried, but with backoff (at most one try per 20-80 ms, not a tight loop).
-      const retries = script.calls - callsWhenDown;
-      expect(retries).toBeGreaterThanOrEqual(3);
-      expect(retries).toBeLessThanOrEqual(25);
+      const downAt = performance.now();
+      await expect.poll(() => script.calls - callsWhenDown).toBeGreaterThanOrEqual(3);
+      // Retried, but with backoff: three retries take 20 + 40 + 80 ms from the first failure, of
+      // which the 50 ms poll that saw the watcher stale may have used some; a tight loop takes a few.
+      expect(performance.now() - downAt).toBeGreaterThanOrEqual(80);
       expect(watcher.instances.map((instance) => instance.id)).toEqual(['a1', 'b2']);
       script.setDown(false);
       script.publish([node('c3')]);
-      await until(() => watcher.instances[0]?.id === 'c3');
+      await expect.poll(() => watcher.instances[0]?.id).toBe('c3');
       expect(watcher.stale).toBe(false);
     } finally {
       await watcher.stop();

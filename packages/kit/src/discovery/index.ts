@@ -17,6 +17,7 @@ export {
   RegistryError,
   type ServiceRegistration,
 } from './registry.js';
+export { registryConfigSchema } from './registry-config.js';
 export type { CallOutcome, LoadBalancer, ServiceInstance } from './service-instance.js';
 export { ServiceWatcher, type ServiceWatcherOptions } from './service-watcher.js';
 export { staticBalancer } from './static-balancer.js';

@@ -13,25 +13,28 @@ const registration: ServiceRegistration = {
   meta: {},
 };
 
+/** A registry that logs every call it receives, including those it refuses while down. */
 function memoryRegistry() {
   const held = new Set<string>();
   const log: string[] = [];
   let down = false;
+  const receive = (call: string) => {
+    log.push(down ? `${call} (down)` : call);
+    if (down) throw new RegistryError('down');
+  };
   const registry: Registry = {
     services: async () => [],
     kind: 'consul',
     async register(item) {
-      if (down) throw new RegistryError('down');
-      log.push(`register ${item.id}`);
+      receive(`register ${item.id}`);
       held.add(item.id);
     },
     async deregister(id) {
-      if (down) throw new RegistryError('down');
-      log.push(`deregister ${id}`);
+      receive(`deregister ${id}`);
       held.delete(id);
     },
     async isRegistered(id) {
-      if (down) throw new RegistryError('down');
+      receive(`check ${id}`);
       return held.has(id);
     },
     async healthy() {
@@ -39,20 +42,24 @@ function memoryRegistry() {
     },
     async close() {},
   };
-  return { registry, held, log, setDown: (value: boolean) => (down = value) };
+  const count = (call: string) => log.filter((entry) => entry === call).length;
+  return { registry, held, log, count, setDown: (value: boolean) => (down = value) };
 }
-
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('keepRegistered', () => {
   it('registers once, registers again only after the registry lost the instance, and deregisters', async () => {
     const memory = memoryRegistry();
     const kept = await keepRegistered(memory.registry, registration, { syncIntervalMs: 20, logger });
-    await wait(120);
-    expect(memory.log).toEqual(['register users-1']);
+    // Syncs that find the instance held leave it be.
+    await expect.poll(() => memory.count('check users-1')).toBeGreaterThanOrEqual(3);
+    expect(memory.count('register users-1')).toBe(1);
+
     memory.held.clear();
-    await wait(120);
-    expect(memory.log).toEqual(['register users-1', 'register users-1']);
+    await expect.poll(() => memory.held.has('users-1')).toBe(true);
+    const checksThen = memory.count('check users-1');
+    await expect.poll(() => memory.count('check users-1')).toBeGreaterThanOrEqual(checksThen + 3);
+    expect(memory.count('register users-1')).toBe(2);
+
     await kept.stop();
     expect(memory.log.at(-1)).toBe('deregister users-1');
     expect(memory.held.size).toBe(0);
@@ -62,10 +69,15 @@ describe('keepRegistered', () => {
     const memory = memoryRegistry();
     memory.setDown(true);
     const kept = await keepRegistered(memory.registry, registration, { syncIntervalMs: 20, logger });
-    expect(memory.held.size).toBe(0);
+    expect(memory.log).toEqual(['register users-1 (down)']);
+    // It keeps trying while the registry stays down.
+    await expect.poll(() => memory.count('check users-1 (down)')).toBeGreaterThanOrEqual(2);
     memory.setDown(false);
-    await wait(120);
-    expect(memory.log).toEqual(['register users-1']);
+    await expect.poll(() => memory.held.has('users-1')).toBe(true);
+    expect(memory.log.filter((entry) => !entry.endsWith('(down)')).slice(0, 2)).toEqual([
+      'check users-1',
+      'register users-1',
+    ]);
     await kept.stop();
   });
 });

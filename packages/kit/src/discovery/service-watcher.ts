@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatiel';
+import { type BackoffOptions, backoffDelay } from '../resilience/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { Registry } from './registry.js';
 import type { ServiceInstance } from './service-instance.js';
@@ -10,9 +10,10 @@ export interface ServiceWatcherOptions {
   readonly logger?: Logger;
   /** Longest wait of one blocking query. */
   readonly waitMs?: number;
-  /** Retry delays while the registry is unreachable: exponential with full jitter, capped. */
-  readonly retryInitialMs?: number;
-  readonly retryMaxMs?: number;
+  /** Delays between tries while the registry is unreachable. */
+  readonly backoff?: BackoffOptions;
+  /** The backoff's jitter source; Math.random unless a test needs the delays fixed. */
+  readonly random?: () => number;
 }
 
 /**
@@ -72,13 +73,8 @@ export class ServiceWatcher {
   async #run(): Promise<void> {
     const { registry, service, logger } = this.options;
     const signal = this.#stop.signal;
-    const fresh = () =>
-      new ExponentialBackoff({
-        generator: fullJitterGenerator,
-        initialDelay: this.options.retryInitialMs ?? 100,
-        maxDelay: this.options.retryMaxMs ?? 10_000,
-      }).next() as IBackoff<unknown>;
-    let backoff = fresh();
+    const backoff = this.options.backoff ?? { initialDelayMs: 100, maxDelayMs: 10_000 };
+    let failures = 0;
     let index: string | undefined;
     while (!signal.aborted) {
       try {
@@ -92,7 +88,7 @@ export class ServiceWatcher {
         this.#answered = true;
         if (this.#failing) logger?.info({ service }, 'registry reachable again');
         this.#failing = false;
-        backoff = fresh();
+        failures = 0;
         index = answer.index;
         this.#resolveFirst();
         // A registry without blocking support would otherwise be polled in a tight loop.
@@ -108,8 +104,8 @@ export class ServiceWatcher {
         this.#failing = true;
         index = undefined;
         this.#resolveFirst();
-        await pause(backoff.duration, signal);
-        backoff = backoff.next(undefined);
+        failures++;
+        await pause(backoffDelay(failures, backoff, this.options.random), signal);
       }
     }
   }

@@ -1,10 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { Admin } from '@platformatic/kafka';
 import { Type } from '@sinclair/typebox';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEventConsumer } from '../../../../tests/support/event-consumer-process.js';
 import { freePort } from '../../../../tests/support/free-port.js';
+import { privateKafkaBroker } from '../../../../tests/support/private-kafka-broker.js';
 import { privateNatsServer } from '../../../../tests/support/private-nats-server.js';
 import { restartRabbitMq } from '../../../../tests/support/restart-rabbitmq.js';
 import type { Database } from '../db/index.js';
@@ -12,7 +14,9 @@ import { openScratchDatabase } from '../db/scratch-database.js';
 import { createLogger } from '../telemetry/index.js';
 import { defineEvent } from './event-definition.js';
 import { EventDispatcher } from './event-dispatcher.js';
-import type { EventTransport } from './event-transport.js';
+import type { Delivery, EventTransport } from './event-transport.js';
+import { KafkaTransport } from './kafka-transport.js';
+import { parseKafkaUrl } from './kafka-url.js';
 import { openTransport } from './open-transport.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { publishEvent } from './publish-event.js';
@@ -22,6 +26,8 @@ import { subscription } from './subscription.js';
 
 const AMQP_URL = process.env.FLOTILLA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const NATS_URL = process.env.FLOTILLA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const KAFKA_URL = process.env.FLOTILLA_TEST_KAFKA_URL ?? 'kafka://127.0.0.1:9092';
+const SHARED_URL = { amqp: AMQP_URL, nats: NATS_URL, kafka: KAFKA_URL };
 const logger = createLogger({ name: 'broker-test', level: 'silent' });
 const Counted = defineEvent({
   source: 'counter',
@@ -43,7 +49,7 @@ async function database(): Promise<Database & { schema: string }> {
   return Object.assign(db, { schema: rows[0]!.schema });
 }
 
-type Kind = 'amqp' | 'nats' | 'embedded';
+type Kind = 'amqp' | 'nats' | 'kafka' | 'embedded';
 
 async function brokerCleanup(kind: Kind, url: string, namespace: string): Promise<void> {
   if (kind === 'embedded') return;
@@ -54,6 +60,14 @@ async function brokerCleanup(kind: Kind, url: string, namespace: string): Promis
     await channel.deleteExchange(`${namespace}.events`);
     await channel.deleteExchange(`${namespace}.events.dead-letters`);
     await connection.close();
+  } else if (kind === 'kafka') {
+    const admin = new Admin({
+      clientId: 'broker-test-cleanup',
+      bootstrapBrokers: [...parseKafkaUrl(url).brokers],
+    });
+    await admin.deleteGroups({ groups: [`${namespace}.tally`] }).catch(() => {});
+    await admin.deleteTopics({ topics: [`${namespace}.counter`] }).catch(() => {});
+    await admin.close();
   } else {
     const { connect } = await import('@nats-io/transport-node');
     const { jetstreamManager } = await import('@nats-io/jetstream');
@@ -99,7 +113,10 @@ async function setup(
   return { namespace, publisherDb, consumerDb, publisher, relay };
 }
 
-/** Consumes in this process with the kit's dispatcher; counts the redeliveries the inbox caught. */
+/**
+ * Consumes in this process with the kit's dispatcher; counts the redeliveries the inbox caught.
+ * `stop` ends it mid-test (on Kafka, the instance leaves its group).
+ */
 async function consumeHere(
   url: string,
   { namespace, consumerDb }: Setup,
@@ -128,11 +145,12 @@ async function consumeHere(
       duplicates += outcomes.filter((outcome) => outcome.includes('duplicate')).length;
     },
   );
-  cleanups.push(async () => {
+  const leave = async () => {
     await stop();
     await transport.close();
-  });
-  return { duplicates: () => duplicates };
+  };
+  cleanups.push(leave);
+  return { duplicates: () => duplicates, stop: leave };
 }
 
 async function publish(db: Database, from: number, to: number, perTransaction = 100): Promise<void> {
@@ -178,9 +196,9 @@ async function consumerProcess(
   return child;
 }
 
-/** A NATS server of this test's own, so restarting it disturbs nobody. */
-async function natsServerOfOurOwn() {
-  const server = await privateNatsServer();
+/** A NATS server or Kafka broker of this test's own, so restarting it disturbs nobody. */
+async function brokerOfOurOwn(kind: 'nats' | 'kafka') {
+  const server = kind === 'nats' ? await privateNatsServer() : await privateKafkaBroker();
   cleanups.push(() => server.close());
   return server;
 }
@@ -232,19 +250,19 @@ describe('events over the embedded transport', () => {
   });
 });
 
-describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
+describe.each(['amqp', 'nats', 'kafka'] as const)('events over %s', (kind) => {
   it('loses nothing and has each effect once: 10,000 events, consumer SIGKILLed and restarted, broker restarted', {
     timeout: 300_000,
   }, async () => {
-    const nats = kind === 'nats' ? await natsServerOfOurOwn() : undefined;
-    const url = nats?.url ?? AMQP_URL;
-    await throughAKill(kind, url, await setup(kind, url), 0, () => nats?.restart() ?? restartRabbitMq());
+    const own = kind === 'amqp' ? undefined : await brokerOfOurOwn(kind);
+    const url = own?.url ?? AMQP_URL;
+    await throughAKill(kind, url, await setup(kind, url), 0, () => own?.restart() ?? restartRabbitMq());
   });
 
   it('loses nothing and has each effect once when the relay dies between the confirm and the mark-sent', {
     timeout: 120_000,
   }, async () => {
-    const url = kind === 'amqp' ? AMQP_URL : NATS_URL;
+    const url = SHARED_URL[kind];
     const context = await setup(kind, url);
     const consumer = await consumeHere(url, context);
     await publish(context.publisherDb, 0, 1_000);
@@ -282,9 +300,9 @@ describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
     // Another instance takes the rows over once the dead relay's lease has run out, and resends.
     await context.relay.start();
     await expect.poll(() => outbox(publisherDb), { timeout: 60_000 }).toEqual({ sent: 1_000 });
-    // RabbitMQ delivers every event a second time; JetStream drops the resends itself, as they
-    // carry the event id as Nats-Msg-Id inside the duplicate window.
-    await expect.poll(() => consumer.duplicates(), { timeout: 60_000 }).toBe(kind === 'amqp' ? 1_000 : 0);
+    // RabbitMQ and Kafka deliver every event a second time; JetStream drops the resends itself, as
+    // they carry the event id as Nats-Msg-Id inside the duplicate window.
+    await expect.poll(() => consumer.duplicates(), { timeout: 60_000 }).toBe(kind === 'nats' ? 0 : 1_000);
     await expect
       .poll(() => tally(context.consumerDb), { timeout: 60_000 })
       .toEqual({ total: 1_000, distinct: 1_000 });
@@ -296,7 +314,7 @@ describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
   it('keeps per-key order with one consumer instance and no failures (measured)', {
     timeout: 60_000,
   }, async () => {
-    const url = kind === 'amqp' ? AMQP_URL : NATS_URL;
+    const url = SHARED_URL[kind];
     const context = await setup(kind, url);
     await context.consumerDb.query('ALTER TABLE effects ADD COLUMN at bigserial');
     await consumeHere(url, context);
@@ -318,7 +336,7 @@ describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
   it('dead-letters a poison event after exactly N attempts; the others are processed', {
     timeout: 60_000,
   }, async () => {
-    const url = kind === 'amqp' ? AMQP_URL : NATS_URL;
+    const url = SHARED_URL[kind];
     const context = await setup(kind, url);
     const calls = new Map<number, number>();
     await consumeHere(url, context, (n) => {
@@ -345,7 +363,7 @@ describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
   it('keeps an event no subscriber has taken: not lost, not wrongly marked sent', {
     timeout: 60_000,
   }, async () => {
-    const url = kind === 'amqp' ? AMQP_URL : NATS_URL;
+    const url = SHARED_URL[kind];
     const context = await setup(kind, url);
     await context.publisherDb.transaction(async (tx) => {
       await publishEvent(tx, Counted, { n: 1 });
@@ -360,7 +378,7 @@ describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
       );
       expect(rows.every((row) => /unroutable/.test(row.last_error))).toBe(true);
     } else {
-      // JetStream stores the publisher's events whether or not a consumer exists yet.
+      // JetStream and Kafka store the publisher's events whether or not a consumer exists yet.
       expect(await outbox(context.publisherDb)).toEqual({ sent: 2 });
     }
     await consumeHere(url, context);
@@ -380,5 +398,127 @@ describe.each(['amqp', 'nats'] as const)('events over %s', (kind) => {
         { type: 'count.up', status: 'sent' },
       ]);
     }
+  });
+});
+
+describe('events over kafka: consumer group and topics', () => {
+  it('loses nothing and has each effect once when a second instance joins and leaves under load', {
+    timeout: 180_000,
+  }, async () => {
+    const context = await setup('kafka', KAFKA_URL);
+    const first = await consumeHere(KAFKA_URL, context);
+    await context.relay.start();
+    await publish(context.publisherDb, 0, 2_000, 50);
+    await expect
+      .poll(() => tally(context.consumerDb).then((t) => t.distinct), { timeout: 60_000 })
+      .toBeGreaterThan(500);
+    let handledBySecond = 0;
+    const second = await consumeHere(KAFKA_URL, context, () => handledBySecond++);
+    await publish(context.publisherDb, 2_000, 4_000, 50);
+    // The group rebalanced: the second instance was given partitions and handled from them.
+    await expect.poll(() => handledBySecond, { timeout: 60_000 }).toBeGreaterThan(100);
+    const leaving = second.stop();
+    await publish(context.publisherDb, 4_000, 6_000, 50);
+    await leaving;
+    const handledBeforeLeaving = handledBySecond;
+    await expect
+      .poll(() => tally(context.consumerDb), { timeout: 120_000, interval: 500 })
+      .toEqual({ total: 6_000, distinct: 6_000 });
+    expect(handledBySecond).toBe(handledBeforeLeaving);
+    console.info(
+      `kafka: 6,000 events, a second consumer instance joined and left, lost 0, duplicate effects 0, duplicate deliveries caught by the inbox ${first.duplicates() + second.duplicates()}`,
+    );
+  });
+
+  it('delivers a batch that was not stored again from the committed offset, counting the deliveries, until the dispatcher dead-letters it; the partition flows on', {
+    timeout: 120_000,
+  }, async () => {
+    const context = await setup('kafka', KAFKA_URL);
+    const transport = await openTransport({
+      url: KAFKA_URL,
+      db: context.consumerDb,
+      directory: noSubscribers,
+      namespace: context.namespace,
+    });
+    const dispatcher = new EventDispatcher({
+      db: context.consumerDb,
+      service: 'tally',
+      logger,
+      maxDeliveries: 3,
+    });
+    dispatcher.add(
+      subscription(Counted, async (event, { tx }) => {
+        await tx.query('INSERT INTO effects (n) VALUES ($1)', [(event.data as { n: number }).n]);
+      }),
+    );
+    const poison = (delivery: Delivery) =>
+      (JSON.parse(delivery.body) as { data: { n: number } }).data.n === 5;
+    const counts: number[] = [];
+    const stop = await transport.consume(
+      { service: 'tally', patterns: [{ from: 'counter', pattern: 'count.up' }], prefetch: 100 },
+      async (deliveries) => {
+        for (const delivery of deliveries.filter(poison)) counts.push(delivery.deliveryCount);
+        // As if the consumer's database failed each time this event was in the batch.
+        if (deliveries.some((delivery) => poison(delivery) && delivery.deliveryCount <= 3)) {
+          throw new Error('inbox transaction failed');
+        }
+        await dispatcher.deliverBatch(deliveries);
+      },
+    );
+    cleanups.push(async () => {
+      await stop();
+      await transport.close();
+    });
+    await context.relay.start();
+    await publish(context.publisherDb, 5, 6);
+    await expect
+      .poll(
+        async () =>
+          (await context.consumerDb.query<{ error: string }>('SELECT error FROM flotilla_dead_letters')).rows,
+        { timeout: 60_000 },
+      )
+      .toEqual([{ error: 'delivered 4 times without being acknowledged' }]);
+    expect(counts).toEqual([1, 2, 3, 4]);
+    await publish(context.publisherDb, 0, 5);
+    await publish(context.publisherDb, 6, 10);
+    await expect
+      .poll(() => tally(context.consumerDb), { timeout: 30_000 })
+      .toEqual({ total: 9, distinct: 9 });
+    expect(counts).toEqual([1, 2, 3, 4]);
+  });
+
+  it('creates its topic again when it was deleted under a running publisher', {
+    timeout: 60_000,
+  }, async () => {
+    const namespace = `t${randomBytes(5).toString('hex')}`;
+    cleanups.push(() => brokerCleanup('kafka', KAFKA_URL, namespace));
+    const transport = await KafkaTransport.connect({
+      ...parseKafkaUrl(KAFKA_URL),
+      prefix: namespace,
+      onError: () => {},
+      publishTimeoutMs: 2_000,
+    });
+    cleanups.push(() => transport.close());
+    const event = (n: number) => ({
+      specversion: '1.0' as const,
+      id: `${namespace}-${n}`,
+      source: '/counter',
+      type: 'count.up',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json' as const,
+      data: { n },
+    });
+    expect(await transport.publish([event(1)])).toEqual([{ ok: true }]);
+    const admin = new Admin({
+      clientId: 'broker-test',
+      bootstrapBrokers: [...parseKafkaUrl(KAFKA_URL).brokers],
+    });
+    cleanups.push(() => admin.close());
+    await admin.deleteTopics({ topics: [`${namespace}.counter`] });
+    await expect
+      .poll(async () => (await transport.publish([event(2)]))[0], { timeout: 45_000 })
+      .toEqual({ ok: true });
+    const { topics } = await admin.metadata({ topics: [`${namespace}.counter`] });
+    expect(topics.get(`${namespace}.counter`)?.partitionsCount).toBe(3);
   });
 });

@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { type Database, newId, type Queryable } from '../db/index.js';
+import { type BackoffOptions, backoffDelay } from '../resilience/index.js';
 import { extractTraceContext, type Logger, SpanKind, type Tracing } from '../telemetry/index.js';
-import { type BackoffOptions, backoffDelay } from './backoff-delay.js';
 import { type CloudEvent, parseCloudEvent } from './cloud-event.js';
 import type { Delivery } from './event-transport.js';
 import type { EventsMetrics } from './events-metrics.js';

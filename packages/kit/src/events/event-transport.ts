@@ -31,11 +31,11 @@ export type PublishOutcome = { readonly ok: true } | { readonly ok: false; reado
 
 /**
  * A way to move events from a publisher's relay to subscribers (embedded HTTP, RabbitMQ, NATS
- * JetStream). `publish` resolves one outcome per event, in order, only after the transport has
- * taken responsibility for it (confirm, ack, or every subscriber's 2xx).
+ * JetStream, Apache Kafka). `publish` resolves one outcome per event, in order, only after the
+ * transport has taken responsibility for it (confirm, ack, or every subscriber's 2xx).
  */
 export interface EventTransport {
-  readonly kind: 'embedded' | 'amqp' | 'nats';
+  readonly kind: 'embedded' | 'amqp' | 'nats' | 'kafka';
   publish(events: readonly CloudEvent[]): Promise<PublishOutcome[]>;
   /** Starts consuming; resolves to a function that stops taking new deliveries and waits for in-flight ones. */
   consume(binding: ConsumerBinding, handler: DeliveryHandler): Promise<() => Promise<void>>;

@@ -21,6 +21,8 @@ export interface HttpSubscriberDirectoryOptions {
   /** How long a fetched subscription list is trusted. */
   readonly cacheMs?: number;
   readonly timeoutMs?: number;
+  /** Milliseconds since the epoch; `Date.now` unless a test moves time itself. */
+  readonly clock?: () => number;
 }
 
 /**
@@ -32,11 +34,12 @@ export interface HttpSubscriberDirectoryOptions {
 export function httpSubscriberDirectory(options: HttpSubscriberDirectoryOptions): SubscriberDirectory {
   const cacheMs = options.cacheMs ?? 2_000;
   const timeoutMs = options.timeoutMs ?? 2_000;
+  const clock = options.clock ?? Date.now;
   const lastKnown = new Map<string, SubscriptionList>();
   let cached: { at: number; lists: { url: string; list: SubscriptionList }[] } | undefined;
 
   async function lists() {
-    if (cached && Date.now() - cached.at < cacheMs) return cached.lists;
+    if (cached && clock() - cached.at < cacheMs) return cached.lists;
     const instances = await options.instances();
     const answers = await Promise.all(
       instances.map(async ({ service, url }) => {
@@ -59,7 +62,7 @@ export function httpSubscriberDirectory(options: HttpSubscriberDirectoryOptions)
       }),
     );
     const found = answers.filter((answer) => answer !== undefined);
-    cached = { at: Date.now(), lists: found };
+    cached = { at: clock(), lists: found };
     return found;
   }
 

@@ -27,6 +27,7 @@ export {
   httpSubscriberDirectory,
   type SubscriptionList,
 } from './http-subscriber-directory.js';
+export { type KafkaTopicSettings, type KafkaUrl, parseKafkaUrl } from './kafka-url.js';
 export { type OpenTransportOptions, openTransport } from './open-transport.js';
 export { type OutboxBacklog, outboxBacklog } from './outbox-backlog.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';

@@ -1,14 +1,18 @@
 import type { Database } from '../db/index.js';
 import { EmbeddedTransport } from './embedded-transport.js';
 import type { EventTransport } from './event-transport.js';
+import { parseKafkaUrl } from './kafka-url.js';
 import type { SubscriberDirectory } from './subscriber-directory.js';
 
 export interface OpenTransportOptions {
-  /** `amqp://`/`amqps://` → RabbitMQ, `nats://` → NATS JetStream, empty → embedded. */
+  /**
+   * `amqp://`/`amqps://` → RabbitMQ, `nats://` → NATS JetStream, `kafka://` → Apache Kafka,
+   * empty → embedded.
+   */
   readonly url?: string | undefined;
   readonly db: Database;
   readonly directory: SubscriberDirectory;
-  /** Names exchanges, streams and queues, so several systems can share one broker. */
+  /** Names exchanges, streams, queues, topics and groups, so several systems can share one broker. */
   readonly namespace?: string;
   readonly onError?: (error: Error) => void;
 }
@@ -26,5 +30,11 @@ export async function openTransport(options: OpenTransportOptions): Promise<Even
     const { NatsTransport } = await import('./nats-transport.js');
     return NatsTransport.connect({ url, prefix: namespace, onError });
   }
-  throw new Error(`Unsupported EVENTS_URL scheme "${scheme || url}": use amqp://, amqps:// or nats://`);
+  if (scheme === 'kafka:') {
+    const { KafkaTransport } = await import('./kafka-transport.js');
+    return KafkaTransport.connect({ ...parseKafkaUrl(url), prefix: namespace, onError });
+  }
+  throw new Error(
+    `Unsupported EVENTS_URL scheme "${scheme || url}": use amqp://, amqps://, nats:// or kafka://`,
+  );
 }

@@ -161,8 +161,9 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
       db,
       logger,
       maxAttempts: 3,
-      // Long enough that n=1 is still backing off at the second runOnce on a busy machine.
-      backoff: { initialDelayMs: 1_500, maxDelayMs: 2_000 },
+      backoff: { initialDelayMs: 10_000, maxDelayMs: 60_000 },
+      // The top of the jitter's range: each delay is its ceiling, 10 s and then 20 s.
+      random: () => 1,
       transport: transportTo(async (n) => {
         attempts.set(n, (attempts.get(n) ?? 0) + 1);
         if (n === 1) return { ok: false, error: 'broker said no' };
@@ -170,21 +171,40 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
         return { ok: true };
       }),
     });
+    /** Seconds until n=1 is due again. */
+    const dueIn = async () => {
+      const { rows } = await db.query<{ seconds: number }>(
+        "SELECT extract(epoch FROM next_attempt_at - now())::float8 AS seconds FROM flotilla_outbox WHERE event->'data'->>'n' = '1'",
+      );
+      return rows[0]!.seconds;
+    };
+    // Moved forward in time rather than waited for.
+    const makeDue = () =>
+      db.query("UPDATE flotilla_outbox SET next_attempt_at = now() WHERE event->'data'->>'n' = '1'");
+
     await publishTwoKeys(db);
     await relay.runOnce();
     // n=2 shares n=1's key and was sent in the same batch before n=1 failed.
     expect(sent.sort()).toEqual([2, 3]);
+    expect(await dueIn()).toBeGreaterThan(5);
+    expect(await dueIn()).toBeLessThanOrEqual(10);
     await db.transaction((tx) => publishEvent(tx, Tick, { n: 4 }, { key: 'a' }));
     await relay.runOnce();
     // n=4 waits behind n=1 while n=1 is backing off.
     expect(sent).not.toContain(4);
-    for (let round = 0; round < 150 && attempts.get(1)! < 3; round++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await relay.runOnce();
-    }
+    expect(attempts.get(1)).toBe(1);
+
+    await makeDue();
+    await relay.runOnce();
+    expect(attempts.get(1)).toBe(2);
+    // Due again, n=1 is claimed with n=4 behind it, in key order, as n=2 was.
+    expect(sent).toEqual([2, 3, 4]);
+    expect(await dueIn()).toBeGreaterThan(15);
+    expect(await dueIn()).toBeLessThanOrEqual(20);
+
+    await makeDue();
     await relay.runOnce();
     expect(attempts.get(1)).toBe(3);
-    expect(sent).toContain(4);
     expect(await statuses(db)).toEqual({ 1: 'parked', 2: 'sent', 3: 'sent', 4: 'sent' });
     const { rows } = await db.query<{ last_error: string }>(
       "SELECT last_error FROM flotilla_outbox WHERE status = 'parked'",
@@ -235,9 +255,13 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     await db.transaction((tx) => publishEvent(tx, Tick, { n: 7 }));
     await expect.poll(() => sent, { timeout: 5_000 }).toEqual([7]);
     await expect.poll(() => statuses(db), { timeout: 20_000 }).toEqual({ 7: 'sent' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await relay.runOnce();
-    expect(await statuses(db)).toEqual({});
+    // An idle pass prunes rows sent longer ago than the retention (1 ms here).
+    await expect
+      .poll(async () => {
+        await relay.runOnce();
+        return statuses(db);
+      })
+      .toEqual({});
   });
 
   it('refuses to publish data that breaks the schema', async () => {

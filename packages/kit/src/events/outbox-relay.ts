@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { Database } from '../db/index.js';
+import { type BackoffOptions, backoffDelay } from '../resilience/index.js';
 import {
   extractTraceContext,
   type Logger,
@@ -9,7 +10,6 @@ import {
   type Tracing,
   traceparentOf,
 } from '../telemetry/index.js';
-import { type BackoffOptions, backoffDelay } from './backoff-delay.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventTransport, PublishOutcome } from './event-transport.js';
 import type { EventsMetrics } from './events-metrics.js';
@@ -32,6 +32,8 @@ export interface OutboxRelayOptions {
   readonly backoff?: BackoffOptions;
   /** Sent rows older than this are deleted. */
   readonly retentionMs?: number;
+  /** The backoff's jitter source; Math.random unless a test needs the delays fixed. */
+  readonly random?: () => number;
 }
 
 interface ClaimedRow {
@@ -77,6 +79,7 @@ export class OutboxRelay {
       maxAttempts: 10,
       backoff: { initialDelayMs: 200, maxDelayMs: 60_000 },
       retentionMs: 7 * 24 * 3_600_000,
+      random: Math.random,
       ...options,
     };
   }
@@ -143,7 +146,10 @@ export class OutboxRelay {
    * once. Key order holds: a row whose key has an earlier row claimed is not claimable.
    */
   async #run(): Promise<void> {
-    const { logger, pollIntervalMs, batchSize } = this.#options;
+    const { logger, pollIntervalMs, batchSize, random } = this.#options;
+    // A failing claim (the database unreachable) waits longer each time, jittered so that the
+    // relays of every instance do not come back in step.
+    const failureBackoff = { initialDelayMs: pollIntervalMs * 2, maxDelayMs: 30_000 };
     const sending = new Set<Promise<void>>();
     let failures = 0;
     while (this.#running) {
@@ -177,7 +183,7 @@ export class OutboxRelay {
       if (!this.#running) break;
       if (claimed === batchSize && failures === 0) continue;
       if (this.#woken && failures === 0) continue;
-      await this.#sleep(failures > 0 ? Math.min(pollIntervalMs * 2 ** failures, 30_000) : pollIntervalMs);
+      await this.#sleep(failures > 0 ? backoffDelay(failures, failureBackoff, random) : pollIntervalMs);
     }
     await Promise.all(sending);
   }
@@ -236,7 +242,7 @@ export class OutboxRelay {
   }
 
   async #record(rows: ClaimedRow[], outcomes: PublishOutcome[]): Promise<void> {
-    const { db, maxAttempts, backoff, logger, metrics } = this.#options;
+    const { db, maxAttempts, backoff, random, logger, metrics } = this.#options;
     const sent: string[] = [];
     const failedIds: string[] = [];
     const failedErrors: string[] = [];
@@ -249,7 +255,7 @@ export class OutboxRelay {
       }
       failedIds.push(row.id);
       failedErrors.push(outcome.error);
-      failedDelays.push(backoffDelay(row.attempts + 1, backoff));
+      failedDelays.push(backoffDelay(row.attempts + 1, backoff, random));
     });
     if (sent.length > 0) {
       // A mark-sent lost in a database crash means a resend the inbox absorbs: no need to wait for

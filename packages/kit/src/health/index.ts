@@ -6,3 +6,4 @@ export {
   type HealthMonitorOptions,
   type ReadinessReport,
 } from './health-monitor.js';
+export { healthProbes, type ProbeAnswer, type ProbePath } from './health-probes.js';

@@ -6,3 +6,4 @@ export { decodeCursor, encodeCursor } from './page-cursor.js';
 export { DEADLINE_HEADER, registerRequestDeadline, remainingBudgetMs } from './request-deadline.js';
 export { sendProblem, traceIdOf } from './send-problem.js';
 export { requestSpanOf } from './trace-requests.js';
+export { urlHost } from './url-host.js';

@@ -1,34 +1,43 @@
-import {
-  ExponentialBackoff,
-  fullJitterGenerator,
-  type IBackoff,
-  type IBackoffFactory,
-  type IRetryBackoffContext,
-} from 'cockatiel';
+import type { IBackoff, IBackoffFactory, IRetryBackoffContext } from 'cockatiel';
 import { FlotillaError } from '../errors/index.js';
 
+/** The kit's one backoff formula: a retry loop waits by it rather than by a formula of its own. */
 export interface BackoffOptions {
-  readonly baseDelayMs: number;
+  /** The first retry's ceiling, in ms; each later retry doubles it. */
+  readonly initialDelayMs: number;
   readonly maxDelayMs: number;
+}
+
+/** The upper bound of retry number `attempt` (1-based): min(maxDelayMs, initialDelayMs × 2^(attempt − 1)). */
+export function backoffCeiling(attempt: number, options: BackoffOptions): number {
+  return Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** (attempt - 1));
+}
+
+/**
+ * The delay before retry number `attempt` (1-based): exponential with full jitter, uniform in
+ * [0, backoffCeiling). Full jitter spreads out the retries of callers that failed together (AWS's
+ * "Exponential Backoff and Jitter"); `random` is Math.random unless a test needs the delay fixed.
+ */
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
+  return Math.floor(random() * backoffCeiling(attempt, options));
 }
 
 type RetryContext = IRetryBackoffContext<unknown>;
 
 /**
- * Exponential backoff with full jitter (cockatiel's), stretched to the `Retry-After` an upstream
- * asked for: cockatiel's backoffs do not look at the failure they follow.
+ * `backoffDelay` as a cockatiel backoff, stretched to the `Retry-After` an upstream asked for:
+ * cockatiel's backoffs do not look at the failure they follow.
  */
 export function retryBackoff(options: BackoffOptions): IBackoffFactory<RetryContext> {
-  const exponential = new ExponentialBackoff<number>({
-    initialDelay: options.baseDelayMs,
-    maxDelay: options.maxDelayMs,
-    generator: fullJitterGenerator,
+  const retry = (attempt: number, context: RetryContext): IBackoff<RetryContext> => ({
+    duration: Math.max(backoffDelay(attempt, options), retryAfterMs(context)),
+    next: (nextContext) => retry(attempt + 1, nextContext),
   });
-  const honour = (inner: IBackoff<unknown>, context: RetryContext): IBackoff<RetryContext> => ({
-    duration: Math.max(inner.duration, retryAfterMs(context)),
-    next: (nextContext) => honour(inner.next(nextContext), nextContext),
-  });
-  return { next: (context) => honour(exponential.next(), context) };
+  return { next: (context) => retry(1, context) };
 }
 
 /** The wait an upstream asked for with `Retry-After`, in ms (0 when it asked none). */

@@ -1,4 +1,4 @@
-export { type BackoffOptions, retryAfterMs, retryBackoff } from './backoff.js';
+export { type BackoffOptions, backoffCeiling, backoffDelay, retryAfterMs, retryBackoff } from './backoff.js';
 export {
   type BreakerOptions,
   type BreakerState,

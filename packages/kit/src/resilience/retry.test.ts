@@ -3,7 +3,7 @@ import { FlotillaError } from '../errors/index.js';
 import { retryPolicy } from './retry.js';
 import { RetryBudget } from './retry-budget.js';
 
-const fast = { baseDelayMs: 1, maxDelayMs: 5 };
+const fast = { initialDelayMs: 1, maxDelayMs: 5 };
 
 function failing(times: number, code: FlotillaError['code'] = 'UPSTREAM_UNAVAILABLE') {
   let calls = 0;

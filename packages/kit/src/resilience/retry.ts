@@ -1,12 +1,10 @@
 import { handleWhen, type RetryPolicy, retry } from 'cockatiel';
 import { FlotillaError } from '../errors/index.js';
-import { retryBackoff } from './backoff.js';
+import { type BackoffOptions, retryBackoff } from './backoff.js';
 import type { RetryBudget } from './retry-budget.js';
 
-export interface RetryOptions {
+export interface RetryOptions extends BackoffOptions {
   readonly maxRetries: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
   /** Shared by every call to one target; a retry the budget refuses is not made. */
   readonly budget?: RetryBudget;
   /** A last word on one retry, e.g. false when the caller's deadline leaves no time for it. */

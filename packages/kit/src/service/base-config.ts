@@ -1,12 +1,13 @@
 import { env } from '../config/index.js';
-import { telemetryConfigSchema } from '../telemetry/index.js';
+import { registryConfigSchema } from '../discovery/index.js';
+import { parseKafkaUrl } from '../events/kafka-url.js';
+import { logConfigSchema, telemetryConfigSchema } from '../telemetry/index.js';
 
 /** Settings every service has; a service's own schema is merged over these. */
 export const baseConfigSchema = {
   HOST: env.string({ default: '127.0.0.1', describe: 'interface to listen on' }),
   PORT: env.port({ default: 0, describe: 'port to listen on; 0 picks a free one' }),
-  LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { default: 'info' }),
-  LOG_PRETTY: env.boolean({ default: false }),
+  ...logConfigSchema,
   DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'], optional: true, secret: true }),
   DATA_DIR: env.string({ default: '.flotilla/data', describe: 'where embedded databases live' }),
   DB_POOL_MAX: env.integer({ default: 10, min: 1, max: 1000 }),
@@ -14,11 +15,13 @@ export const baseConfigSchema = {
   DB_STATEMENT_TIMEOUT: env.duration({ default: 30_000 }),
   DB_CONNECT_TIMEOUT: env.duration({ default: 5_000 }),
   EVENTS_URL: env.url({
-    protocols: ['amqp:', 'amqps:', 'nats:'],
+    protocols: ['amqp:', 'amqps:', 'nats:', 'kafka:'],
+    check: { 'kafka:': parseKafkaUrl },
     optional: true,
     // Broker URLs carry credentials: also from EVENTS_URL_FILE, and masked in logs.
     secret: true,
-    describe: 'event broker (amqp:// RabbitMQ, nats:// JetStream); unset: embedded delivery over HTTP',
+    describe:
+      'event broker (amqp:// RabbitMQ, nats:// JetStream, kafka:// Apache Kafka); unset: embedded delivery over HTTP',
   }),
   EVENTS_PREFETCH: env.integer({
     default: 100,
@@ -34,12 +37,7 @@ export const baseConfigSchema = {
   }),
   SHUTDOWN_TIMEOUT: env.duration({ default: 10_000, describe: 'longest wait for in-flight requests' }),
   ...telemetryConfigSchema,
-  REGISTRY_URL: env.url({
-    protocols: ['http:', 'https:', 'dns:', 'dns+srv:'],
-    optional: true,
-    describe: 'registry: http(s):// Consul API (control plane or agent), dns:// or dns+srv:// Kubernetes DNS',
-  }),
-  REGISTRY_TOKEN: env.secret({ optional: true, describe: 'Consul ACL token (X-Consul-Token)' }),
+  ...registryConfigSchema,
   ADVERTISE_ADDRESS: env.string({
     optional: true,
     describe: 'address others reach this instance at; HOST if unset',

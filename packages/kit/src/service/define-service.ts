@@ -5,6 +5,7 @@ import type { LoadBalancer } from '../discovery/index.js';
 import type { ServiceEvents, Subscription } from '../events/index.js';
 import type { HealthMonitor } from '../health/index.js';
 import type { HttpServer } from '../http/index.js';
+import type { Job } from '../jobs/index.js';
 import type { Logger, ServiceMetrics, Tracing } from '../telemetry/index.js';
 import type { baseConfigSchema } from './base-config.js';
 import type { ShutdownStage } from './lifecycle.js';
@@ -48,6 +49,8 @@ export interface ServiceDefinition<S extends ConfigSchema = ConfigSchema> {
   readonly migrations?: URL;
   /** Event subscriptions (see `subscription()` in the kit's events); `context.events.subscribe` adds more. */
   readonly subscriptions?: readonly Subscription[];
+  /** Scheduled jobs (see `schedule()` in the kit's jobs): each tick runs once across all instances. */
+  readonly jobs?: readonly Job[];
   readonly routes: (app: HttpServer, context: ServiceContext<S>) => void | Promise<void>;
 }
 

@@ -76,6 +76,14 @@ async function outboxStatus(db: Database): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
 }
 
+/** Outbox rows the relay has tried to deliver at least once and not marked sent. */
+async function triedAndPending(db: Database): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(
+    "SELECT count(*) AS n FROM flotilla_outbox WHERE status = 'pending' AND attempts > 0",
+  );
+  return Number(rows[0]?.n);
+}
+
 describe('events over the embedded transport', { timeout: 120_000 }, () => {
   it('delivers every committed event once, none of a rolled-back one, in key order', async () => {
     const shopDb = await database();
@@ -118,7 +126,8 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     await publisher.context.db.transaction(async (tx) => {
       for (const n of [4, 5, 6]) await publisher.context.events.publish(tx, ItemAdded, { n });
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Each has been tried and failed: the relay has had its chance to mark them sent.
+    await expect.poll(() => triedAndPending(shopDb), { timeout: 20_000 }).toBe(3);
     expect((await outboxStatus(shopDb)).sent).toBe(3);
     consumer = await start(ledger(), ledgerDb);
     await expect

@@ -6,6 +6,6 @@ export {
   type ServiceDefinition,
 } from './define-service.js';
 export { SHUTDOWN_STAGES, type ShutdownStage } from './lifecycle.js';
-export { EXIT_CONFIG, runService } from './run-service.js';
+export { runService } from './run-service.js';
 export { type RunningService, type StartServiceOptions, startService } from './start-service.js';
 export { stopOnSignals } from './stop-on-signals.js';

@@ -24,23 +24,30 @@ afterAll(() => subscriber.close());
 describe('registrySubscriberDirectory', () => {
   it('keeps finding subscribers through the services listed last while the registry is down', async () => {
     let registryUp = true;
+    let asked = 0;
     const registry = {
       services: async () => {
+        asked++;
         if (!registryUp) throw new RegistryError('registry unreachable');
         return ['notifications'];
       },
     } as Pick<Registry, 'services'> as Registry;
-    const directory = registrySubscriberDirectory(registry, staticBalancer({ notifications: [url] }));
-    expect(await directory.subscribersOf('/orders', 'order.placed')).toEqual([
-      { service: 'notifications', url },
-    ]);
+    let now = 0;
+    const directory = registrySubscriberDirectory(registry, staticBalancer({ notifications: [url] }), {
+      clock: () => now,
+    });
+    const found = [{ service: 'notifications', url }];
+    expect(await directory.subscribersOf('/orders', 'order.placed')).toEqual(found);
+    expect(asked).toBe(1);
 
     registryUp = false;
-    // Past the directory's 2 s cache of subscription lists, so the registry is asked again.
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
-    expect(await directory.subscribersOf('/orders', 'order.placed')).toEqual([
-      { service: 'notifications', url },
-    ]);
+    // Within the directory's default 2 s cache the registry is not asked; past it, it is.
+    now = 1_999;
+    expect(await directory.subscribersOf('/orders', 'order.placed')).toEqual(found);
+    expect(asked).toBe(1);
+    now = 2_000;
+    expect(await directory.subscribersOf('/orders', 'order.placed')).toEqual(found);
+    expect(asked).toBe(2);
   });
 
   it('fails while the registry has never answered, so the relay retries rather than skips', async () => {

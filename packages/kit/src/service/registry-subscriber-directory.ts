@@ -1,5 +1,11 @@
 import type { LoadBalancer, Registry } from '../discovery/index.js';
-import { httpSubscriberDirectory, type Subscriber, type SubscriberDirectory } from '../events/index.js';
+import {
+  type HttpSubscriberDirectoryOptions,
+  httpSubscriberDirectory,
+  type Subscriber,
+  type SubscriberDirectory,
+} from '../events/index.js';
+import { urlHost } from '../http/index.js';
 
 /**
  * The embedded transport's directory in a running system: every service in the registry is asked
@@ -9,7 +15,11 @@ import { httpSubscriberDirectory, type Subscriber, type SubscriberDirectory } fr
  * balancer's cached instances): a registry outage must not hold up, nor use up the delivery
  * attempts of, events whose subscribers are running fine.
  */
-export function registrySubscriberDirectory(registry: Registry, balancer: LoadBalancer): SubscriberDirectory {
+export function registrySubscriberDirectory(
+  registry: Registry,
+  balancer: LoadBalancer,
+  options: Pick<HttpSubscriberDirectoryOptions, 'clock'> = {},
+): SubscriberDirectory {
   const lastUrl = new Map<string, string>();
   let lastServices: readonly string[] | undefined;
   const services = async () => {
@@ -21,13 +31,13 @@ export function registrySubscriberDirectory(registry: Registry, balancer: LoadBa
     return lastServices;
   };
   return httpSubscriberDirectory({
+    ...options,
     async instances() {
       const subscribers: Subscriber[] = [];
       for (const service of await services()) {
         const instance = await balancer.pick(service);
         if (instance) {
-          const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
-          lastUrl.set(service, `http://${host}:${instance.port}`);
+          lastUrl.set(service, `http://${urlHost(instance.address)}:${instance.port}`);
         }
         const url = lastUrl.get(service);
         if (url) subscribers.push({ service, url });

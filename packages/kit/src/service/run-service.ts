@@ -1,10 +1,7 @@
-import { ConfigError, type ConfigSchema, type Environment } from '../config/index.js';
+import { ConfigError, type ConfigSchema, type Environment, EXIT_CONFIG } from '../config/index.js';
 import type { ServiceDefinition } from './define-service.js';
 import { type RunningService, startService } from './start-service.js';
 import { stopOnSignals } from './stop-on-signals.js';
-
-/** Exit code for a bad configuration (sysexits' EX_CONFIG). */
-export const EXIT_CONFIG = 78;
 
 /**
  * The whole life of a service process: start, then stop on SIGTERM/SIGINT and exit 0. A second

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConfigValues } from '../config/index.js';
 import { META_ROUTE_PREFIX, META_VERSION, type ServiceRegistration } from '../discovery/index.js';
+import { urlHost } from '../http/index.js';
 import type { baseConfigSchema } from './base-config.js';
 import type { ServiceDefinition } from './define-service.js';
 
@@ -11,7 +12,7 @@ export function serviceRegistration(
   port: number,
 ): ServiceRegistration {
   const address = config.ADVERTISE_ADDRESS ?? config.HOST;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const host = urlHost(address);
   return {
     id: `${definition.name}-${randomBytes(4).toString('hex')}`,
     name: definition.name,

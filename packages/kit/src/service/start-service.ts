@@ -23,7 +23,8 @@ import {
   type SubscriberDirectory,
 } from '../events/index.js';
 import { HealthMonitor } from '../health/index.js';
-import { createHttpServer, type HttpServer } from '../http/index.js';
+import { createHttpServer, type HttpServer, urlHost } from '../http/index.js';
+import { createJobsMetrics, JobRunner, registerJobRoutes, runJobMigrations } from '../jobs/index.js';
 import {
   createLogger,
   createMetrics,
@@ -105,12 +106,9 @@ async function assemble<S extends ConfigSchema>(
   lifecycle: Lifecycle,
 ): Promise<RunningService<S>> {
   const metrics = createMetrics({ service: definition.name });
+  const instanceId = randomUUID();
   const telemetry = startTelemetry(
-    telemetryOptionsFrom(base, {
-      name: definition.name,
-      version: definition.version,
-      instanceId: randomUUID(),
-    }),
+    telemetryOptionsFrom(base, { name: definition.name, version: definition.version, instanceId }),
   );
   lifecycle.onShutdown('telemetry', () => telemetry.shutdown());
   const health = new HealthMonitor({ checkTimeoutMs: base.HEALTH_CHECK_TIMEOUT });
@@ -122,6 +120,8 @@ async function assemble<S extends ConfigSchema>(
   registerPoolGauges(metrics.registry, ownDb);
   const eventMigrations = await runEventMigrations(db);
   if (eventMigrations.applied.length > 0) logger.info(eventMigrations, 'event migrations applied');
+  const jobMigrations = await runJobMigrations(db);
+  if (jobMigrations.applied.length > 0) logger.info(jobMigrations, 'job migrations applied');
   if (definition.migrations) {
     const { applied } = await migrate(db, {
       directory: fileURLToPath(definition.migrations),
@@ -148,6 +148,7 @@ async function assemble<S extends ConfigSchema>(
       '/events/subscriptions',
       '/events/outbox',
       '/events/dead-letters',
+      '/jobs',
     ],
     ...(definition.description ? { description: definition.description } : {}),
   });
@@ -186,6 +187,15 @@ async function assemble<S extends ConfigSchema>(
   });
   registerEventGauges(metrics.registry, ownDb);
   for (const entry of definition.subscriptions ?? []) events.dispatcher.add(entry);
+  const jobs = new JobRunner({
+    db,
+    jobs: definition.jobs ?? [],
+    logger,
+    events,
+    metrics: createJobsMetrics(metrics.registry),
+    tracing: telemetry,
+    instanceId,
+  });
   const context: ServiceContext<S> = {
     name: definition.name,
     config,
@@ -203,18 +213,23 @@ async function assemble<S extends ConfigSchema>(
   registerMetricsRoute(app, metrics);
   registerBreakersRoute(app, clients);
   registerEventRoutes(app, definition.name, events);
+  registerJobRoutes(app, jobs);
   await definition.routes(app, context);
 
   lifecycle.onShutdown('http', () => drain(app, base.SHUTDOWN_TIMEOUT, logger));
   await app.listen({ host: base.HOST, port: base.PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : base.PORT;
-  const url = `http://${base.HOST.includes(':') ? `[${base.HOST}]` : base.HOST}:${port}`;
+  const url = `http://${urlHost(base.HOST)}:${port}`;
   // After listening: the embedded transport delivers to this server, and the relay may publish.
   await events.startConsumers();
   lifecycle.onShutdown('consumers', () => events.stopConsumers());
   await events.relay.start();
   lifecycle.onShutdown('relay', () => events.relay.stop());
+  // After the relay, so the events a run publishes leave at once; stopped with the consumers, so
+  // runs end before HTTP drains and the relay's last flush sends their events.
+  jobs.start();
+  lifecycle.onShutdown('consumers', () => jobs.stop(base.SHUTDOWN_TIMEOUT));
   health.markStarted();
   logger.info({ url, version: definition.version }, `${definition.name} listening`);
   // Tasks of a stage run last-registered first: this pause comes after the deregistration registered

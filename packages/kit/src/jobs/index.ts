@@ -1,0 +1,14 @@
+export { registerJobRoutes } from './job-routes.js';
+export type { JobRun, JobRunStatus } from './job-run.js';
+export { JobRunner, type JobRunnerOptions, type JobStatus } from './job-runner.js';
+export { createJobsMetrics, type JobOutcome, type JobsMetrics } from './jobs-metrics.js';
+export { runJobMigrations } from './run-job-migrations.js';
+export {
+  type Job,
+  type JobContext,
+  type JobHandler,
+  type JobTrigger,
+  type MissedTicks,
+  type ScheduleOptions,
+  schedule,
+} from './schedule.js';
