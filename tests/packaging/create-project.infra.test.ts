@@ -30,9 +30,32 @@ const { version } = JSON.parse(readFileSync(join(repositoryRoot, 'packages/kit/p
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-adopt-'));
 const project = join(scratch, 'my-system');
 let registry: LocalRegistry;
+const started = new Set<RunningSystem>();
 
-function npm(args: readonly string[], cwd: string, timeout = 300_000) {
-  return run('npm', [...args], { cwd, env: { ...process.env, ...registry.environment }, timeout });
+// As on a developer's machine: plain output (the assertions read npm's and vitest's summaries), and
+// none of this suite's engines (the project runs on its embedded defaults).
+const PLAIN = { NO_COLOR: '1', FORCE_COLOR: '0', DATABASE_URL: '' };
+
+/** npm as a user runs it; a failure carries what npm printed, so the report says why. */
+async function npm(args: readonly string[], cwd: string, timeout = 300_000) {
+  try {
+    return await run('npm', [...args], {
+      cwd,
+      env: { ...process.env, ...registry.environment, ...PLAIN },
+      timeout,
+    });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw Object.assign(new Error(`npm ${args.join(' ')} failed:\n${stdout}\n${stderr}`), { stdout, stderr });
+  }
+}
+
+/** The gateway learns a service's route from the registry within its refresh interval. */
+function routed(url: string): Promise<Response> {
+  return until(`${url} routed`, async () => {
+    const response = await fetch(url);
+    return response.status === 200 ? response : undefined;
+  });
 }
 
 beforeAll(async () => {
@@ -57,6 +80,16 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
+  // A system a failed test left running goes with the test.
+  for (const system of started) {
+    for (const member of [system.child.pid!, ...descendants(system.child.pid!)]) {
+      try {
+        process.kill(member, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
   await registry?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -74,7 +107,7 @@ describe('a project of its own, from the published packages', () => {
     const tests = await npm(['test'], project);
     expect(tests.stdout).toMatch(/Tests\s+\d+ passed/);
     await npm(['exec', '--', 'tsc', '--noEmit'], project);
-  });
+  }, 120_000);
 
   it('fails the type check on a type error in a service', async () => {
     const routes = join(project, 'services/catalog/src/routes.ts');
@@ -94,6 +127,7 @@ describe('a project of its own, from the published packages', () => {
     const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
 
     const first = await startSystem(ports);
+    await routed(`${gateway}/api/catalog`);
     const created = await fetch(`${gateway}/api/catalog`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -107,11 +141,10 @@ describe('a project of its own, from the published packages', () => {
 
     await npm(['exec', '--', 'flotilla', 'new', 'service', 'billing'], project);
     const second = await startSystem(ports);
-    const billing = await fetch(`${gateway}/api/billing`);
-    expect(billing.status).toBe(200);
+    const billing = await routed(`${gateway}/api/billing`);
     expect(await billing.json()).toEqual([]);
     await stopSystem(second);
-  });
+  }, 300_000);
 
   it('builds what its Dockerfile runs', async () => {
     await npm(['run', 'build'], project);
@@ -146,7 +179,7 @@ interface RunningSystem {
 async function startSystem(ports: Record<string, string>): Promise<RunningSystem> {
   const child = spawn('npm', ['start'], {
     cwd: project,
-    env: { ...process.env, ...registry.environment, ...ports, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...registry.environment, ...PLAIN, ...ports, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -157,6 +190,8 @@ async function startSystem(ports: Record<string, string>): Promise<RunningSystem
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     output += chunk;
   });
+  const system = { child, output: () => output };
+  started.add(system);
   await until(
     'every process ready',
     () => {
@@ -165,15 +200,17 @@ async function startSystem(ports: Record<string, string>): Promise<RunningSystem
     },
     120_000,
   );
-  return { child, output: () => output };
+  return system;
 }
 
 /** Ctrl-C as a terminal sends it: SIGINT to the whole foreground group. */
-async function stopSystem({ child, output }: RunningSystem): Promise<void> {
+async function stopSystem(system: RunningSystem): Promise<void> {
+  const { child, output } = system;
   const pid = child.pid!;
   const tree = [pid, ...descendants(pid)];
   process.kill(-pid, 'SIGINT');
   await once(child, 'exit');
   expect(output()).toContain('[flotilla] stopped');
   await until('no process of the system left', () => tree.every((member) => !alive(member)), 20_000);
+  started.delete(system);
 }

@@ -70,7 +70,13 @@ log: { type: stdout, format: json, level: warn }
   );
   return {
     url,
-    environment: { NPM_CONFIG_USERCONFIG: userconfig, NPM_CONFIG_REGISTRY: url },
+    // A cache of its own: npm would otherwise run a create-flotilla of the same version that an
+    // earlier run left in the machine's npx cache.
+    environment: {
+      NPM_CONFIG_USERCONFIG: userconfig,
+      NPM_CONFIG_REGISTRY: url,
+      NPM_CONFIG_CACHE: join(home, 'npm-cache'),
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -1,9 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commands, runCli } from './run-cli.js';
 import { captureIo } from './testing/capture-io.js';
 
 async function run(...argv: string[]) {
-  const captured = captureIo(process.cwd(), {});
+  return runIn(process.cwd(), ...argv);
+}
+
+async function runIn(cwd: string, ...argv: string[]) {
+  const captured = captureIo(cwd, {});
   const code = await runCli(argv, captured.io);
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
@@ -48,6 +55,19 @@ describe('flotilla argument handling', () => {
     expect(stderr).toContain(message);
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^flotilla: /);
+  });
+
+  it('refuses to start where there is no flotilla.config, saying how to make a project', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'flotilla-none-'));
+    try {
+      const { code, stderr } = await runIn(empty, 'start');
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        `flotilla: no flotilla.config in ${empty}: run this in a Flotilla project (npm create flotilla makes one) or pass --config (see \`flotilla start --help\`)\n`,
+      );
+    } finally {
+      rmSync(empty, { recursive: true });
+    }
   });
 
   it('with no command, prints the list on stderr and exits 2', async () => {

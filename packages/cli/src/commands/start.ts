@@ -60,20 +60,17 @@ function statusLine(instances: readonly InstanceView[], startedAt: number): stri
   ].join(' · ');
 }
 
-async function chooseSystem(
+function chooseSystem(
   io: Io,
   config: string | undefined,
-): Promise<{ system: readonly ProcessSpec[]; source: string }> {
+): { system: readonly ProcessSpec[]; source: string } {
   const file = resolve(io.cwd, config ?? CONFIG_FILE);
   if (!config && !existsSync(file)) {
     throw new UsageError(
       `no ${CONFIG_FILE} in ${io.cwd}: run this in a Flotilla project (npm create flotilla makes one) or pass --config`,
     );
   }
-  const ports = systemPorts(io.env);
-  const system = wireSystem(loadSystemConfig(file), ports);
-  await assertPortsFree(portsInUse(system, ports));
-  return { system, source: file };
+  return { system: wireSystem(loadSystemConfig(file), systemPorts(io.env)), source: file };
 }
 
 export const startCommand: Command = {
@@ -90,8 +87,10 @@ export const startCommand: Command = {
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`start: unexpected argument "${positionals[0]}"`);
-    const chosen = await chooseSystem(io, values.config);
+    const chosen = chooseSystem(io, values.config);
     const system = withInstances(chosen.system, values.instances ?? []);
+    // After every usage check: a taken port is a problem of this machine, not of the command.
+    await assertPortsFree(portsInUse(system, systemPorts(io.env)));
 
     const terminal = new Terminal(io.stdout);
     const log = (line: string) => terminal.log(`[flotilla] ${line}`);
