@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { SoakFirstSequencer } from './tests/reliability/support/soak-first-sequencer.js';
 import { SOURCE_CONDITION } from './tests/support/source-condition.js';
@@ -12,13 +13,20 @@ const infraEnv = {
   FLOTILLA_TEST_KAFKA_URL: process.env.FLOTILLA_TEST_KAFKA_URL ?? 'kafka://127.0.0.1:9092',
 };
 
+// Vitest's own default (the server conditions without `module`, whose builds Node cannot load),
+// with the sources' condition first.
+const nodeConditions = [
+  SOURCE_CONDITION,
+  ...defaultServerConditions.filter((condition) => condition !== 'module'),
+];
+
 const exclude = ['**/node_modules/**', '**/.flotilla/**'];
 
 export default defineConfig({
   // The workspace packages from their TypeScript sources (see their exports), in the tests and in
   // every process a test spawns.
-  resolve: { conditions: [SOURCE_CONDITION, 'import', 'module', 'node', 'default'] },
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'import', 'node', 'default'] } },
+  resolve: { conditions: nodeConditions },
+  ssr: { resolve: { conditions: nodeConditions } },
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
