@@ -39,6 +39,9 @@ try {
     snapshotPath: config.REGISTRY_SNAPSHOT_PATH,
     checkTickMs: config.CHECK_TICK,
     transport: transportOf(config.EVENTS_URL),
+    ...(config.EVENTS_URL?.startsWith('kafka:')
+      ? { consumerLag: await kafkaLagReader(parseKafkaUrl(config.EVENTS_URL).brokers) }
+      : {}),
   });
 } catch (error) {
   process.stderr.write(`control-plane failed to start: ${(error as Error).message}\n`);
@@ -51,6 +54,13 @@ function transportOf(eventsUrl: string | undefined) {
     return { kind: 'kafka', endpoint: parseKafkaUrl(eventsUrl).brokers.join(',') };
   const url = new URL(eventsUrl);
   return { kind: url.protocol === 'nats:' ? 'nats' : 'rabbitmq', endpoint: `${url.hostname}:${url.port}` };
+}
+
+/** Kafka keeps each group's committed offsets, so the lag is read from the broker; its client only then. */
+async function kafkaLagReader(brokers: readonly string[]) {
+  const { kafkaConsumerLag } = await import('./dashboard/kafka-consumer-lag.js');
+  // The kit names each subscribing service's group `flotilla.<service>`.
+  return kafkaConsumerLag({ brokers, groupPrefix: 'flotilla.' });
 }
 
 stopOnSignals(() => controlPlane.stop(), logger);

@@ -1,3 +1,5 @@
+import type { ConsumerLagReader } from './consumer-lag.js';
+
 /** Health of one registered instance, as the registry's checks report it (Consul's words). */
 export type InstanceHealth = 'passing' | 'warning' | 'critical';
 
@@ -46,6 +48,8 @@ export interface DashboardOptions {
   listServices(): Promise<readonly ServiceView[]>;
   /** The events transport, when the system has one. */
   transport?(): TransportView | undefined;
+  /** The transport's consumer groups' lag, where the broker keeps it (Kafka); read with each scrape. */
+  readonly consumerLag?: ConsumerLagReader;
   /** How the dashboard talks to instances; `globalThis.fetch` by default. */
   readonly fetch?: typeof fetch;
   /** The registered name of the gateway, drawn above the services. Default `gateway`. */

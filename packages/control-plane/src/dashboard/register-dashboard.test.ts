@@ -280,3 +280,57 @@ describe('dashboard API', () => {
     expect(traversal.headers['content-type']).toContain('application/problem+json');
   });
 });
+
+describe('dashboard API on Kafka', () => {
+  const services: ServiceView[] = [
+    { name: 'notifications', instances: [] },
+    { name: 'orders', instances: [] },
+  ];
+  const orders = { group: 'flotilla.orders', lag: 0, partitions: [] };
+  const notifications = {
+    group: 'flotilla.notifications',
+    lag: 7,
+    partitions: [{ topic: 'flotilla.orders', partition: 0, committed: 3, end: 10, lag: 7 }],
+  };
+  let broken = false;
+  let app: HttpServer;
+
+  beforeAll(async () => {
+    app = await dashboardServer({
+      listServices: async () => services,
+      transport: () => ({ kind: 'kafka', endpoint: '127.0.0.1:9092' }),
+      consumerLag: {
+        groupPrefix: 'flotilla.',
+        read: async () => {
+          if (broken) throw new Error('Kafka did not answer');
+          return [notifications, orders];
+        },
+        close: async () => {},
+      },
+      scrapeIntervalMs: MINUTE,
+    });
+  });
+  afterAll(() => app.close());
+
+  it("shows each group's lag on the transport and on its service, and says why when it cannot be read", async () => {
+    const overview = (await app.inject({ method: 'GET', url: '/api/overview' })).json() as Overview;
+    expect(overview.transport).toEqual({
+      kind: 'kafka',
+      endpoint: '127.0.0.1:9092',
+      consumerGroups: [notifications, orders],
+    });
+    expect(overview.services.map((service) => [service.name, service.events])).toEqual([
+      ['notifications', { consumerLag: 7 }],
+      ['orders', { consumerLag: 0 }],
+    ]);
+    expect(overview.edges).toContainEqual({ from: 'notifications', to: 'transport', kind: 'events' });
+
+    const fresh = await app.inject({ method: 'GET', url: '/api/transport' });
+    expect(fresh.json()).toEqual({ transport: overview.transport });
+
+    broken = true;
+    expect((await app.inject({ method: 'GET', url: '/api/transport' })).json()).toEqual({
+      transport: { kind: 'kafka', endpoint: '127.0.0.1:9092', consumerLagError: 'Kafka did not answer' },
+    });
+  });
+});

@@ -4,25 +4,25 @@ import { Admin } from '@platformatic/kafka';
 import { Type } from '@sinclair/typebox';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEventConsumer } from '../../../../tests/support/event-consumer-process.js';
-import { freePort } from '../../../../tests/support/free-port.js';
-import { privateKafkaBroker } from '../../../../tests/support/private-kafka-broker.js';
-import { privateNatsServer } from '../../../../tests/support/private-nats-server.js';
-import { restartRabbitMq } from '../../../../tests/support/restart-rabbitmq.js';
-import type { Database } from '../db/index.js';
-import { openScratchDatabase } from '../db/scratch-database.js';
-import { createLogger } from '../telemetry/index.js';
-import { defineEvent } from './event-definition.js';
-import { EventDispatcher } from './event-dispatcher.js';
+import { startEventConsumer } from '../../../../../tests/support/event-consumer-process.js';
+import { freePort } from '../../../../../tests/support/free-port.js';
+import { privateKafkaBroker } from '../../../../../tests/support/private-kafka-broker.js';
+import { privateNatsServer } from '../../../../../tests/support/private-nats-server.js';
+import { restartRabbitMq } from '../../../../../tests/support/restart-rabbitmq.js';
+import type { Database } from '../../db/index.js';
+import { openScratchDatabase } from '../../db/scratch-database.js';
+import { createLogger } from '../../telemetry/index.js';
+import { defineEvent } from '../event-definition.js';
+import { EventDispatcher } from '../event-dispatcher.js';
+import { OutboxRelay } from '../outbox-relay.js';
+import { publishEvent } from '../publish-event.js';
+import { runEventMigrations } from '../run-event-migrations.js';
+import { noSubscribers, type SubscriberDirectory } from '../subscriber-directory.js';
+import { subscription } from '../subscription.js';
 import type { Delivery, EventTransport } from './event-transport.js';
-import { KafkaTransport } from './kafka-transport.js';
-import { parseKafkaUrl } from './kafka-url.js';
-import { openTransport } from './open-transport.js';
-import { OutboxRelay } from './outbox-relay.js';
-import { publishEvent } from './publish-event.js';
-import { runEventMigrations } from './run-event-migrations.js';
-import { noSubscribers, type SubscriberDirectory } from './subscriber-directory.js';
-import { subscription } from './subscription.js';
+import { KafkaTransport } from './kafka/kafka-transport.js';
+import { parseKafkaUrl } from './kafka/kafka-url.js';
+import { openTransport } from './resolve-transport.js';
 
 const AMQP_URL = process.env.FLOTILLA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const NATS_URL = process.env.FLOTILLA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -279,6 +279,7 @@ describe.each(['amqp', 'nats', 'kafka'] as const)('events over %s', (kind) => {
       } as Database,
       transport: {
         kind: publisher.kind,
+        label: publisher.label,
         consume: (binding, handler) => publisher.consume(binding, handler),
         close: () => publisher.close(),
         async publish(events) {
