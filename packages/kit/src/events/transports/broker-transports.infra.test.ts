@@ -522,4 +522,43 @@ describe('events over kafka: consumer group and topics', () => {
     const { topics } = await admin.metadata({ topics: [`${namespace}.counter`] });
     expect(topics.get(`${namespace}.counter`)?.partitionsCount).toBe(3);
   });
+
+  it('keeps every acknowledged event when publishes overlap (the relay has several batches in flight)', {
+    timeout: 90_000,
+  }, async () => {
+    const namespace = `t${randomBytes(5).toString('hex')}`;
+    cleanups.push(() => brokerCleanup('kafka', KAFKA_URL, namespace));
+    const transport = await KafkaTransport.connect({
+      ...parseKafkaUrl(KAFKA_URL),
+      prefix: namespace,
+      onError: () => {},
+    });
+    cleanups.push(() => transport.close());
+    const event = (n: number) => ({
+      specversion: '1.0' as const,
+      id: `${namespace}-${n}`,
+      source: '/counter',
+      type: 'count.up',
+      subject: `key-${n % 7}`,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json' as const,
+      data: { n },
+    });
+    // Eight batches of 50 at once: the shape that made the client's idempotent producer drop
+    // records it acknowledged, or refuse every later send.
+    const batches = Array.from({ length: 8 }, (_, batch) =>
+      transport.publish(Array.from({ length: 50 }, (_, index) => event(batch * 50 + index))),
+    );
+    const outcomes = (await Promise.all(batches)).flat();
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
+    const received = new Set<string>();
+    const stop = await transport.consume(
+      { service: 'reader', patterns: [{ from: 'counter', pattern: '>' }], prefetch: 100 },
+      async (deliveries) => {
+        for (const delivery of deliveries) received.add((JSON.parse(delivery.body) as { id: string }).id);
+      },
+    );
+    cleanups.push(stop);
+    await expect.poll(() => received.size, { timeout: 60_000 }).toBe(400);
+  });
 });

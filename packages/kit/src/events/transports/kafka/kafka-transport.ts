@@ -36,7 +36,13 @@ export class KafkaTransport implements EventTransport {
   readonly label = kafkaEngine.label;
   readonly #options: KafkaTransportOptions;
   readonly #admin: Admin;
-  readonly #producer: Producer<string, string, string, string>;
+  #producer: Producer<string, string, string, string>;
+  /**
+   * One send at a time: @platformatic/kafka 1.35's idempotent producer numbers overlapping sends
+   * to a partition wrongly, so the broker drops records it then acknowledges, or refuses every
+   * later send with OUT_OF_ORDER_SEQUENCE_NUMBER. The relay's batches wait here instead.
+   */
+  #sending: Promise<unknown> = Promise.resolve();
   readonly #topics = new Map<string, Promise<void>>();
   readonly #stops = new Set<() => Promise<void>>();
 
@@ -44,9 +50,13 @@ export class KafkaTransport implements EventTransport {
     this.#options = options;
     const bootstrapBrokers = [...options.brokers];
     this.#admin = new Admin({ clientId: `${options.prefix}-admin`, bootstrapBrokers });
-    this.#producer = new Producer({
-      clientId: `${options.prefix}-relay`,
-      bootstrapBrokers,
+    this.#producer = this.#newProducer();
+  }
+
+  #newProducer(): Producer<string, string, string, string> {
+    return new Producer({
+      clientId: `${this.#options.prefix}-relay`,
+      bootstrapBrokers: [...this.#options.brokers],
       serializers: stringSerializers,
       idempotent: true,
       acks: ProduceAcks.ALL,
@@ -106,25 +116,34 @@ export class KafkaTransport implements EventTransport {
     } catch (error) {
       return events.map(() => ({ ok: false, error: `Kafka topic unavailable: ${(error as Error).message}` }));
     }
+    const messages = events.map((event, index) => {
+      const { key, value, headers } = toKafkaMessage(event);
+      return { topic: topics[index]!, value, headers, ...(key === undefined ? {} : { key }) };
+    });
+    const sent = this.#sending.then(() => this.#send(messages));
+    this.#sending = sent;
+    const error = await sent;
+    if (error === undefined) return events.map(() => ({ ok: true }));
+    // The client waits for ever on a topic deleted since it was created here: create it anew next time.
+    for (const topic of topics) this.#topics.delete(topic);
+    return events.map(() => ({ ok: false, error: `not acknowledged by Kafka: ${error.message}` }));
+  }
+
+  /** Sends one batch (one request per partition leader, so a key's records stay in order). */
+  async #send(messages: Parameters<Producer<string, string, string, string>['send']>[0]['messages']) {
     try {
-      // One request per partition leader: the records of a partition, so of a key, stay in order.
       await timeoutPolicy(this.#options.publishTimeoutMs ?? 30_000).execute(() =>
-        this.#producer.send({
-          messages: events.map((event, index) => {
-            const { key, value, headers } = toKafkaMessage(event);
-            return { topic: topics[index]!, value, headers, ...(key === undefined ? {} : { key }) };
-          }),
-        }),
+        this.#producer.send({ messages }),
       );
+      return undefined;
     } catch (error) {
-      // The client waits for ever on a topic deleted since it was created here: create it anew next time.
-      for (const topic of topics) this.#topics.delete(topic);
-      return events.map(() => ({
-        ok: false,
-        error: `not acknowledged by Kafka: ${(error as Error).message}`,
-      }));
+      // A producer whose send failed or timed out may still have that send in flight, or its
+      // sequence numbers out of step with the broker's: a new one (a new producer id) starts clean.
+      const failed = this.#producer;
+      this.#producer = this.#newProducer();
+      failed.close().catch(() => {});
+      return error as Error;
     }
-    return events.map(() => ({ ok: true }));
   }
 
   async consume(binding: ConsumerBinding, handler: DeliveryHandler): Promise<() => Promise<void>> {
