@@ -12,6 +12,8 @@ export interface ConsumerGroupLag {
 
 export interface TransportReport {
   readonly kind: string;
+  /** What a person calls it (RabbitMQ, Apache Kafka, …); older control planes send only the kind. */
+  readonly label?: string;
   readonly endpoint?: string;
   /** Where the broker keeps consumer offsets (Kafka). */
   readonly consumerGroups?: readonly ConsumerGroupLag[];

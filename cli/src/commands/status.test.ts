@@ -7,6 +7,7 @@ import { captureIo } from '../testing/capture-io.js';
 // two instances: orders exposes breakers, outbox and dead letters; users exposes none of them.
 const kafka = {
   kind: 'kafka',
+  label: 'Apache Kafka',
   endpoint: '127.0.0.1:9092',
   consumerGroups: [
     {
@@ -96,7 +97,7 @@ describe('flotilla status', () => {
     expect(lines[2]).toMatch(/^users\s+users-a\s+http:\/\/127\.0\.0\.1:\d+\s+critical\s+-\s+-\s+-$/);
     expect(lines.slice(3)).toEqual([
       '',
-      'transport: kafka at 127.0.0.1:9092',
+      'transport: Apache Kafka at 127.0.0.1:9092',
       'CONSUMER GROUP          PARTITIONS  LAG',
       'flotilla.notifications  3           7',
       'flotilla.orders         0           0',

@@ -95,7 +95,7 @@ export const statusCommand: Command = {
 };
 
 function describeTransport(transport: TransportReport): string {
-  const heading = `transport: ${transport.kind}${transport.endpoint ? ` at ${transport.endpoint}` : ''}`;
+  const heading = `transport: ${transport.label ?? transport.kind}${transport.endpoint ? ` at ${transport.endpoint}` : ''}`;
   if (transport.consumerLagError)
     return `${heading}\nconsumer lag unavailable: ${transport.consumerLagError}`;
   if (!transport.consumerGroups) return heading;

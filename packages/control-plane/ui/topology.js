@@ -283,13 +283,13 @@ function transportNode(transport, box) {
       {},
       groups
         ? groups.map((group) => `${group.group}: lag ${group.lag}`).join('\n') || 'no consumer groups'
-        : (transport.consumerLagError ?? `events · ${transport.kind}`),
+        : (transport.consumerLagError ?? `events · ${transport.label}`),
     ),
     s('rect', { class: 'box', x: box.x, y: box.y, width: box.width, height: box.height, rx: 24 }),
     s(
       'text',
       { x: box.x + box.width / 2, y: box.y + 21, class: 'name', 'text-anchor': 'middle' },
-      `events · ${transport.kind}`,
+      `events · ${transport.label}`,
     ),
     detail
       ? s(

@@ -21,8 +21,10 @@ export interface ServiceView {
 
 /** The events transport in use, for the topology's bottom row. */
 export interface TransportView {
-  /** `embedded`, `rabbitmq`, `nats` or `kafka`. */
+  /** The transport's own name for itself: `embedded`, `amqp`, `nats`, `kafka`, … */
   readonly kind: string;
+  /** What a person calls it: `RabbitMQ`, `NATS JetStream`, `Apache Kafka`, … */
+  readonly label: string;
   /** Where it is, without credentials (the dashboard shows it as is). */
   readonly endpoint?: string;
 }

@@ -80,7 +80,7 @@ describe('dashboard API', () => {
     ];
     app = await dashboardServer({
       listServices: async () => services,
-      transport: () => ({ kind: 'embedded' }),
+      transport: () => ({ kind: 'embedded', label: 'embedded' }),
       scrapeIntervalMs: MINUTE,
       windowMs: 2 * MINUTE,
       now: () => clock,
@@ -136,7 +136,7 @@ describe('dashboard API', () => {
     expect(notifications.instances[0]?.scrape).toBe('failed');
     expect(notifications.traffic).toBeNull();
 
-    expect(overview.transport).toEqual({ kind: 'embedded' });
+    expect(overview.transport).toEqual({ kind: 'embedded', label: 'embedded' });
     expect(overview.edges).toEqual(
       expect.arrayContaining([
         { from: 'gateway', to: 'users', kind: 'http', breaker: 'closed' },
@@ -298,7 +298,7 @@ describe('dashboard API on Kafka', () => {
   beforeAll(async () => {
     app = await dashboardServer({
       listServices: async () => services,
-      transport: () => ({ kind: 'kafka', endpoint: '127.0.0.1:9092' }),
+      transport: () => ({ kind: 'kafka', label: 'Apache Kafka', endpoint: '127.0.0.1:9092' }),
       consumerLag: {
         groupPrefix: 'flotilla.',
         read: async () => {
@@ -316,6 +316,7 @@ describe('dashboard API on Kafka', () => {
     const overview = (await app.inject({ method: 'GET', url: '/api/overview' })).json() as Overview;
     expect(overview.transport).toEqual({
       kind: 'kafka',
+      label: 'Apache Kafka',
       endpoint: '127.0.0.1:9092',
       consumerGroups: [notifications, orders],
     });
@@ -330,7 +331,12 @@ describe('dashboard API on Kafka', () => {
 
     broken = true;
     expect((await app.inject({ method: 'GET', url: '/api/transport' })).json()).toEqual({
-      transport: { kind: 'kafka', endpoint: '127.0.0.1:9092', consumerLagError: 'Kafka did not answer' },
+      transport: {
+        kind: 'kafka',
+        label: 'Apache Kafka',
+        endpoint: '127.0.0.1:9092',
+        consumerLagError: 'Kafka did not answer',
+      },
     });
   });
 });
