@@ -14,6 +14,8 @@ function program(pid: string, command: string): string {
   if (command === 'postgres') return 'postgres';
   if (command === 'beam.smp' || command === 'erl_child_setup') return 'rabbitmq';
   if (command === 'nats-server') return 'nats';
+  // The only JVM the engines run is Kafka's broker.
+  if (command === 'java') return 'kafka';
   if (/^(kworker|ksoftirqd|kdamond|jbd2|kswapd)/.test(command)) return 'kernel';
   return 'other';
 }

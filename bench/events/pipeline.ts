@@ -63,6 +63,8 @@ export async function pipeline(
     pool: { max: WRITERS + 4 },
   });
   const consumerDb = await openDatabase({ url: databaseUrl, schema: `bench_sub_${tag}`, pool: { max: 10 } });
+  // Closed however the run ends: a consumer left open would keep the bench from exiting.
+  const transports: { close(): Promise<void> }[] = [];
   try {
     await runEventMigrations(publisherDb);
     await runEventMigrations(consumerDb);
@@ -74,12 +76,14 @@ export async function pipeline(
       directory: noSubscribers,
       namespace: `bench${tag}`,
     });
+    transports.push(publisher);
     const consuming = await openTransport({
       url: eventsUrl,
       db: consumerDb,
       directory: noSubscribers,
       namespace: `bench${tag}`,
     });
+    transports.push(consuming);
     const committed = counter();
     const dispatcher = new EventDispatcher({ db: consumerDb, service: 'sink', logger });
     dispatcher.add(
@@ -110,10 +114,13 @@ export async function pipeline(
     let cpu = machineCpu();
     let started = performance.now();
     const relay = await startRelay();
-    await outboxEmpty(publisherDb);
+    try {
+      await outboxEmpty(publisherDb);
+    } finally {
+      await relay.stop();
+    }
     const relayOnly = count / ((performance.now() - started) / 1000);
     const relayOnlyCpu = cpuPerEvent(cpu, machineCpu(), count);
-    await relay.stop();
     cpu = machineCpu();
     started = performance.now();
     const stopSecond = await consume();
@@ -121,11 +128,9 @@ export async function pipeline(
     const consumerOnly = count / ((performance.now() - started) / 1000);
     const consumerOnlyCpu = cpuPerEvent(cpu, machineCpu(), count);
     await stopSecond();
-
-    await publisher.close();
-    await consuming.close();
     return { ...figures, relayOnly, consumerOnly, relayOnlyCpu, consumerOnlyCpu };
   } finally {
+    for (const transport of transports) await transport.close().catch(() => {});
     await publisherDb.query(`DROP SCHEMA bench_pub_${tag} CASCADE`);
     await consumerDb.query(`DROP SCHEMA bench_sub_${tag} CASCADE`);
     await publisherDb.close();
@@ -166,20 +171,54 @@ export async function measure(
 ): Promise<PipelineFigures> {
   const first = await start();
   let started = performance.now();
-  await write(db, 0, count);
-  await committed.reach(count);
+  try {
+    await write(db, 0, count);
+    await delivered(db, committed, count);
+  } finally {
+    await first.stop();
+  }
   const endToEnd = count / ((performance.now() - started) / 1000);
-  await first.stop();
 
   await write(db, count, 2 * count, 100);
   const cpu = machineCpu();
   started = performance.now();
   const second = await start();
-  await committed.reach(2 * count);
+  try {
+    await delivered(db, committed, 2 * count);
+  } finally {
+    await second.stop();
+  }
   const drain = count / ((performance.now() - started) / 1000);
   const drainCpu = cpuPerEvent(cpu, machineCpu(), count);
-  await second.stop();
   return { endToEnd, drain, drainCpu };
+}
+
+/**
+ * Resolves once `at` events have committed; fails as soon as the relay parks one, which would never
+ * arrive: a transport that keeps failing ends its figures with its error instead of hanging the run.
+ */
+async function delivered(db: Database, committed: ReturnType<typeof counter>, at: number): Promise<void> {
+  let reached = false;
+  const parked = until(
+    `${at} events committed, or one parked`,
+    async () => {
+      if (reached) return { error: undefined };
+      const { rows } = await db.query<{ last_error: string }>(
+        "SELECT last_error FROM flotilla_outbox WHERE status = 'parked' LIMIT 1",
+      );
+      return rows[0] && { error: rows[0].last_error };
+    },
+    3_600_000,
+    1_000,
+  );
+  await Promise.race([
+    committed.reach(at).then(() => {
+      reached = true;
+    }),
+    parked.then(({ error }) => {
+      if (error !== undefined) throw new Error(`the relay parked an event: ${error}`);
+    }),
+  ]);
 }
 
 /** Polled every 50 ms: each count is PostgreSQL work of its own, charged to the relay's stage. */

@@ -1,7 +1,7 @@
 /**
  * Events end to end per transport, beside the raw client on the same broker in the same run.
  *   npm run bench:events --            (EVENTS=20000 by default)
- * Needs DATABASE_URL (PostgreSQL, default local); AMQP_URL / NATS_URL default to local.
+ * Needs DATABASE_URL (PostgreSQL, default local); AMQP_URL / NATS_URL / KAFKA_URL default to local.
  *
  * Per transport two figures, both ending at the consumer's commit of effect + inbox row:
  *   end to end — business write + outbox insert, one transaction per event by WRITERS concurrent
@@ -13,15 +13,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { parseKafkaUrl } from '@flotilla/kit/events';
 import { embedded } from './embedded.js';
 import { cpuPerEvent, machineCpu } from './machine-cpu.js';
 import { type PipelineFigures, pipeline, type StageFigures, WRITERS } from './pipeline.js';
-import { rawAmqp, rawNats } from './raw-clients.js';
+import { rawAmqp, rawKafka, rawNats } from './raw-clients.js';
 
 const count = Number(process.env.EVENTS ?? 20_000);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const kafkaUrl = process.env.KAFKA_URL ?? 'kafka://127.0.0.1:9092';
 const tag = () => randomBytes(4).toString('hex');
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US').padStart(7);
 
@@ -65,5 +67,13 @@ const rabbitRaw = await measureRaw(() => rawAmqp(amqpUrl, count, tag()));
 line('RabbitMQ', rabbitRaw, await pipeline(databaseUrl, amqpUrl, count, tag()));
 const natsRaw = await measureRaw(() => rawNats(natsUrl, count, tag()));
 line('JetStream', natsRaw, await pipeline(databaseUrl, natsUrl, count, tag()));
+const kafkaRaw = await measureRaw(() => rawKafka(parseKafkaUrl(kafkaUrl).brokers, count, tag()));
+await pipeline(databaseUrl, kafkaUrl, count, tag()).then(
+  (figures) => line('Kafka', kafkaRaw, figures),
+  (error: Error) => {
+    console.log(`${'Kafka'.padEnd(10)} raw ${fmt(kafkaRaw.rate)} msg/s   Flotilla failed: ${error.message}`);
+    console.log(`${''.padEnd(11)}machine CPU per event: raw ${kafkaRaw.cpu}`);
+  },
+);
 line('embedded', undefined, await embedded(databaseUrl, count, tag()));
 console.log('targets: drain ≥ 0.5 × raw on the same broker; embedded ≥ 5,000 ev/s');

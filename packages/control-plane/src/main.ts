@@ -1,6 +1,6 @@
 import { stopOnSignals } from '@flotilla/kit';
 import { ConfigError, EXIT_CONFIG, env, loadConfig, withDotEnv } from '@flotilla/kit/config';
-import { parseKafkaUrl } from '@flotilla/kit/events';
+import { describeTransport, parseKafkaUrl } from '@flotilla/kit/events';
 import { createLogger, logConfigSchema } from '@flotilla/kit/telemetry';
 import { startControlPlane } from './start-control-plane.js';
 
@@ -38,19 +38,21 @@ try {
     logger,
     snapshotPath: config.REGISTRY_SNAPSHOT_PATH,
     checkTickMs: config.CHECK_TICK,
-    transport: transportOf(config.EVENTS_URL),
+    // The kind, label and host the transport itself declares, never the URL's credentials.
+    transport: describeTransport(config.EVENTS_URL),
+    ...(config.EVENTS_URL?.startsWith('kafka:')
+      ? { consumerLag: await kafkaLagReader(parseKafkaUrl(config.EVENTS_URL).brokers) }
+      : {}),
   });
 } catch (error) {
   process.stderr.write(`control-plane failed to start: ${(error as Error).message}\n`);
   process.exit(1);
 }
-/** The dashboard shows the transport's kind and host, never its credentials. */
-function transportOf(eventsUrl: string | undefined) {
-  if (!eventsUrl) return { kind: 'embedded' };
-  if (eventsUrl.startsWith('kafka:'))
-    return { kind: 'kafka', endpoint: parseKafkaUrl(eventsUrl).brokers.join(',') };
-  const url = new URL(eventsUrl);
-  return { kind: url.protocol === 'nats:' ? 'nats' : 'rabbitmq', endpoint: `${url.hostname}:${url.port}` };
+/** Kafka keeps each group's committed offsets, so the lag is read from the broker; its client only then. */
+async function kafkaLagReader(brokers: readonly string[]) {
+  const { kafkaConsumerLag } = await import('./dashboard/kafka-consumer-lag.js');
+  // The kit names each subscribing service's group `flotilla.<service>`.
+  return kafkaConsumerLag({ brokers, groupPrefix: 'flotilla.' });
 }
 
 stopOnSignals(() => controlPlane.stop(), logger);

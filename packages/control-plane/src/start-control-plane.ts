@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createHttpServer, type HttpServer, urlHost } from '@flotilla/kit/http';
 import type { Logger } from '@flotilla/kit/telemetry';
 import { consulRoutes } from './consul-api/consul-routes.js';
-import { consulServices, registerDashboard, type TransportView } from './dashboard/index.js';
+import {
+  type ConsumerLagReader,
+  consulServices,
+  registerDashboard,
+  type TransportView,
+} from './dashboard/index.js';
 import { CheckRunner } from './registry/check-runner.js';
 import { ServiceCatalog } from './registry/service-catalog.js';
 import { loadSnapshot, SnapshotWriter } from './registry/snapshot-file.js';
@@ -20,6 +25,8 @@ export interface ControlPlaneOptions {
   readonly checkTickMs?: number;
   /** The events transport the system uses, shown in the dashboard's topology. */
   readonly transport?: TransportView;
+  /** Reads the transport's consumer lag (Kafka); closed when the control plane stops. */
+  readonly consumerLag?: ConsumerLagReader;
 }
 
 export interface RunningControlPlane {
@@ -84,6 +91,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   registerDashboard(app, {
     listServices: () => consulServices(selfUrl)(),
     ...(options.transport ? { transport: () => options.transport } : {}),
+    ...(options.consumerLag ? { consumerLag: options.consumerLag } : {}),
   });
   const reapWatch = setInterval(() => {
     if (catalog.catalogIndex !== lastPersistedIndex) {
@@ -114,6 +122,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     persist();
     await writer?.flush();
     await app.close();
+    await options.consumerLag?.close();
   };
   return { url, port, app, catalog, stop: () => (stopping ??= stop()) };
 }

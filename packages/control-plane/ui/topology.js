@@ -262,24 +262,40 @@ function gatewayNode(gateway, box, onSelect) {
 }
 
 /**
- * @param {import('../src/dashboard/dashboard-options.js').TransportView} transport
+ * @param {import('../src/dashboard/overview.js').TransportOverview} transport
  * @param {Box} box
  */
 function transportNode(transport, box) {
+  const groups = transport.consumerGroups;
+  const total = groups?.reduce((sum, group) => sum + group.lag, 0);
+  const lag = total !== undefined ? `lag ${total}` : transport.consumerLagError ? 'lag unknown' : undefined;
+  const detail = [transport.endpoint, lag].filter(Boolean).join(' · ');
   return s(
     'g',
-    { class: 'node transport', 'data-transport': transport.kind },
+    {
+      class: 'node transport',
+      'data-transport': transport.kind,
+      ...(total !== undefined ? { 'data-consumer-lag': String(total) } : {}),
+    },
+    // The total is on the node; each group's share, or why there is none, on hover.
+    s(
+      'title',
+      {},
+      groups
+        ? groups.map((group) => `${group.group}: lag ${group.lag}`).join('\n') || 'no consumer groups'
+        : (transport.consumerLagError ?? `events · ${transport.label}`),
+    ),
     s('rect', { class: 'box', x: box.x, y: box.y, width: box.width, height: box.height, rx: 24 }),
     s(
       'text',
       { x: box.x + box.width / 2, y: box.y + 21, class: 'name', 'text-anchor': 'middle' },
-      `events · ${transport.kind}`,
+      `events · ${transport.label}`,
     ),
-    transport.endpoint
+    detail
       ? s(
           'text',
           { x: box.x + box.width / 2, y: box.y + 38, class: 'muted', 'text-anchor': 'middle' },
-          transport.endpoint,
+          detail,
         )
       : null,
   );

@@ -3,8 +3,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.js';
 import { captureIo } from '../testing/capture-io.js';
 
-// A registry speaking the two Consul endpoints status reads, and two instances: orders exposes
-// breakers, outbox and dead letters; users exposes none of them.
+// A registry speaking the two Consul endpoints status reads and the control plane's transport, and
+// two instances: orders exposes breakers, outbox and dead letters; users exposes none of them.
+const kafka = {
+  kind: 'kafka',
+  label: 'Apache Kafka',
+  endpoint: '127.0.0.1:9092',
+  consumerGroups: [
+    {
+      group: 'flotilla.notifications',
+      lag: 7,
+      partitions: [4, 3, 0].map((lag, partition) => ({ topic: 'flotilla.orders', partition, lag })),
+    },
+    { group: 'flotilla.orders', lag: 0, partitions: [] },
+  ],
+};
 let registry: Server;
 let orders: Server;
 let users: Server;
@@ -51,6 +64,7 @@ beforeAll(async () => {
       '/v1/catalog/services': { consul: [], orders: [], users: [] },
       '/v1/health/service/orders': [entry('orders', 'orders-a', ordersPort, 'passing')],
       '/v1/health/service/users': [entry('users', 'users-a', usersPort, 'critical')],
+      '/api/transport': { transport: kafka },
     };
     const body = routes[request.url ?? ''];
     response
@@ -81,13 +95,20 @@ describe('flotilla status', () => {
       /^orders\s+orders-a\s+http:\/\/127\.0\.0\.1:\d+\s+passing\s+users:open\s+7\s+1$/,
     );
     expect(lines[2]).toMatch(/^users\s+users-a\s+http:\/\/127\.0\.0\.1:\d+\s+critical\s+-\s+-\s+-$/);
-    expect(lines).toHaveLength(3);
+    expect(lines.slice(3)).toEqual([
+      '',
+      'transport: Apache Kafka at 127.0.0.1:9092',
+      'CONSUMER GROUP          PARTITIONS  LAG',
+      'flotilla.notifications  3           7',
+      'flotilla.orders         0           0',
+    ]);
   });
 
   it('prints the same as JSON', async () => {
     const { stdout } = await run('status', '--json');
     const report = JSON.parse(stdout);
     expect(report.services).toEqual(['orders', 'users']);
+    expect(report.transport).toEqual(kafka);
     expect(report.instances[0]).toMatchObject({
       service: 'orders',
       health: 'passing',

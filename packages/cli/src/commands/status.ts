@@ -5,11 +5,13 @@ import { writeLine } from '../io.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { instanceUrl, RegistryClient } from '../registry-client.js';
 import { readServiceExtras } from '../service-extras.js';
+import { readTransport, type TransportReport } from '../transport-client.js';
 
 const help = `usage: flotilla status [--json] [--registry <url>]
 
 Every registered service and instance with its health, circuit breakers, outbox backlog and dead
-letters (\`-\` where a service does not expose them), read from the registry.
+letters (\`-\` where a service does not expose them), read from the registry; then the events
+transport the control plane reports, with each consumer group's lag on Kafka.
 
 options:
   --json              machine-readable output
@@ -18,7 +20,7 @@ options:
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'services, instances, health, breakers, outbox and dead letters',
+  summary: 'services, instances, health, breakers, outbox, dead letters and consumer lag',
   help,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('status', args, {
@@ -33,16 +35,19 @@ export const statusCommand: Command = {
     const registry = new RegistryClient(values.registry ?? io.env.REGISTRY_URL);
     const services = await registry.services();
     const instances = (await Promise.all(services.map((service) => registry.instances(service)))).flat();
-    const rows = await Promise.all(
-      instances.map(async (instance) => ({
-        service: instance.service,
-        instance: instance.id,
-        address: instanceUrl(instance),
-        health: instance.health,
-        version: instance.meta.version,
-        ...(await readServiceExtras(instanceUrl(instance))),
-      })),
-    );
+    const [transport, rows] = await Promise.all([
+      readTransport(registry.url),
+      Promise.all(
+        instances.map(async (instance) => ({
+          service: instance.service,
+          instance: instance.id,
+          address: instanceUrl(instance),
+          health: instance.health,
+          version: instance.meta.version,
+          ...(await readServiceExtras(instanceUrl(instance))),
+        })),
+      ),
+    ]);
     if (values.json) {
       // Absent readings are null, not missing keys, so every instance has the same fields.
       const instances = rows.map((row) => ({
@@ -52,7 +57,14 @@ export const statusCommand: Command = {
         outboxPending: row.outboxPending ?? null,
         deadLetters: row.deadLetters ?? null,
       }));
-      writeLine(io.stdout, JSON.stringify({ registry: registry.url, services, instances }, null, 2));
+      writeLine(
+        io.stdout,
+        JSON.stringify(
+          { registry: registry.url, services, instances, transport: transport ?? null },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     if (rows.length === 0) {
@@ -77,6 +89,21 @@ export const statusCommand: Command = {
       io.stdout,
       formatTable(['SERVICE', 'INSTANCE', 'ADDRESS', 'HEALTH', 'BREAKERS', 'OUTBOX', 'DEAD LETTERS'], table),
     );
+    if (transport) writeLine(io.stdout, `\n${describeTransport(transport)}`);
     return 0;
   },
 };
+
+function describeTransport(transport: TransportReport): string {
+  const heading = `transport: ${transport.label ?? transport.kind}${transport.endpoint ? ` at ${transport.endpoint}` : ''}`;
+  if (transport.consumerLagError)
+    return `${heading}\nconsumer lag unavailable: ${transport.consumerLagError}`;
+  if (!transport.consumerGroups) return heading;
+  if (transport.consumerGroups.length === 0) return `${heading}\nno consumer groups yet`;
+  const groups = transport.consumerGroups.map((group) => [
+    group.group,
+    String(group.partitions.length),
+    String(group.lag),
+  ]);
+  return `${heading}\n${formatTable(['CONSUMER GROUP', 'PARTITIONS', 'LAG'], groups)}`;
+}

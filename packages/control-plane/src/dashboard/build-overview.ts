@@ -1,5 +1,6 @@
 import { META_ROUTE_PREFIX, META_VERSION } from '@flotilla/kit/discovery';
 import { type BreakerState, worseBreakerState } from './breaker-state.js';
+import type { ConsumerLagReading } from './consumer-lag.js';
 import type { ServiceView, TransportView } from './dashboard-options.js';
 import { histogramQuantile } from './histogram-quantile.js';
 import { type HttpTotals, httpIncrease } from './http-totals.js';
@@ -22,6 +23,8 @@ export interface OverviewInputs {
   /** Scrape history of one instance, oldest first. */
   readonly snapshotsOf: (service: string, instanceId: string) => readonly InstanceSnapshot[];
   readonly transport: TransportView | undefined;
+  /** The last reading of the transport's consumer groups, whose ids are `<groupPrefix><service>`. */
+  readonly consumerLag?: { readonly groupPrefix: string; readonly reading: ConsumerLagReading };
   readonly gatewayName: string;
   readonly refreshMs: number;
   readonly tracesApi: string;
@@ -30,7 +33,13 @@ export interface OverviewInputs {
 
 /** Assembles the page's whole picture from the registry's view and the scrape history. */
 export function buildOverview(inputs: OverviewInputs): Overview {
-  const all = inputs.services.map((service) => serviceOverview(service, inputs));
+  const groups =
+    inputs.consumerLag && 'consumerGroups' in inputs.consumerLag.reading
+      ? new Map(inputs.consumerLag.reading.consumerGroups.map((group) => [group.group, group.lag]))
+      : new Map<string, number>();
+  const all = inputs.services.map((service) =>
+    serviceOverview(service, inputs, groups.get(`${inputs.consumerLag?.groupPrefix}${service.name}`)),
+  );
   const gateway = all.find((service) => service.name === inputs.gatewayName) ?? null;
   const services = all.filter((service) => service !== gateway).sort((a, b) => a.name.localeCompare(b.name));
   return {
@@ -39,12 +48,17 @@ export function buildOverview(inputs: OverviewInputs): Overview {
     tracesApi: inputs.tracesApi,
     gateway,
     services,
-    transport: inputs.transport ?? null,
+    transport: inputs.transport ? { ...inputs.transport, ...inputs.consumerLag?.reading } : null,
     edges: edgesOf(inputs.gatewayName, gateway, services, inputs.transport !== undefined),
   };
 }
 
-function serviceOverview(service: ServiceView, inputs: OverviewInputs): ServiceOverview {
+/** `groupLag`: the lag of the service's consumer group as the broker keeps it, when it does (Kafka). */
+function serviceOverview(
+  service: ServiceView,
+  inputs: OverviewInputs,
+  groupLag: number | undefined,
+): ServiceOverview {
   const histories = service.instances.map((instance) => inputs.snapshotsOf(service.name, instance.id));
   const latest = histories.flatMap((history) => {
     const last = history.at(-1);
@@ -70,7 +84,7 @@ function serviceOverview(service: ServiceView, inputs: OverviewInputs): ServiceO
     instances,
     traffic: trafficOf(histories),
     breakers: breakersOf(latest),
-    events: eventsOf(latest),
+    events: eventsOf(latest, groupLag),
   };
 }
 
@@ -135,8 +149,8 @@ function breakersOf(latest: readonly InstanceSnapshot[]): BreakerOverview[] {
 }
 
 /** The instances of a service share its database, so each reports the same outbox: take the max. */
-function eventsOf(latest: readonly InstanceSnapshot[]): EventStats | null {
-  const stats: Record<string, number> = {};
+function eventsOf(latest: readonly InstanceSnapshot[], groupLag: number | undefined): EventStats | null {
+  const stats: Record<string, number> = groupLag === undefined ? {} : { consumerLag: groupLag };
   for (const snapshot of latest) {
     for (const [key, value] of Object.entries(snapshot.events)) {
       if (typeof value === 'number') stats[key] = Math.max(stats[key] ?? value, value);

@@ -1,5 +1,6 @@
 import { FlotillaError } from '@flotilla/kit/errors';
 import { buildOverview } from './build-overview.js';
+import { type ConsumerLagReading, readConsumerLag } from './consumer-lag.js';
 import {
   type DashboardOptions,
   defaultInstancePaths,
@@ -16,6 +17,7 @@ import { type InstanceSnapshot, scrapeInstance } from './scrape-instance.js';
  */
 export class DashboardMonitor {
   private readonly history = new Map<string, InstanceSnapshot[]>();
+  private consumerLag: ConsumerLagReading | undefined;
   private readonly paths: InstancePaths;
   private readonly now: () => number;
   private readonly intervalMs: number;
@@ -40,6 +42,9 @@ export class DashboardMonitor {
       services,
       snapshotsOf: (service, id) => this.history.get(keyOf(service, id)) ?? [],
       transport: this.options.transport?.(),
+      ...(this.options.consumerLag && this.consumerLag
+        ? { consumerLag: { groupPrefix: this.options.consumerLag.groupPrefix, reading: this.consumerLag } }
+        : {}),
       gatewayName: this.options.gatewayName ?? 'gateway',
       refreshMs: this.intervalMs,
       tracesApi: this.options.tracesApi ?? '/api/traces',
@@ -93,8 +98,14 @@ export class DashboardMonitor {
     };
     const windowMs = this.options.windowMs ?? 10_000;
     const live = new Set<string>();
-    await Promise.all(
-      services.flatMap((service) =>
+    const reader = this.options.consumerLag;
+    await Promise.all([
+      reader
+        ? readConsumerLag(reader).then((reading) => {
+            this.consumerLag = reading;
+          })
+        : undefined,
+      ...services.flatMap((service) =>
         service.instances.map(async (instance) => {
           const key = keyOf(service.name, instance.id);
           live.add(key);
@@ -103,7 +114,7 @@ export class DashboardMonitor {
           this.history.set(key, [...kept, snapshot]);
         }),
       ),
-    );
+    ]);
     for (const key of this.history.keys()) if (!live.has(key)) this.history.delete(key);
     this.lastScrape = this.now();
   }

@@ -1,3 +1,5 @@
+import type { ConsumerLagReader } from './consumer-lag.js';
+
 /** Health of one registered instance, as the registry's checks report it (Consul's words). */
 export type InstanceHealth = 'passing' | 'warning' | 'critical';
 
@@ -19,8 +21,10 @@ export interface ServiceView {
 
 /** The events transport in use, for the topology's bottom row. */
 export interface TransportView {
-  /** `embedded`, `rabbitmq`, `nats` or `kafka`. */
+  /** The transport's own name for itself: `embedded`, `amqp`, `nats`, `kafka`, … */
   readonly kind: string;
+  /** What a person calls it: `RabbitMQ`, `NATS JetStream`, `Apache Kafka`, … */
+  readonly label: string;
   /** Where it is, without credentials (the dashboard shows it as is). */
   readonly endpoint?: string;
 }
@@ -46,6 +50,8 @@ export interface DashboardOptions {
   listServices(): Promise<readonly ServiceView[]>;
   /** The events transport, when the system has one. */
   transport?(): TransportView | undefined;
+  /** The transport's consumer groups' lag, where the broker keeps it (Kafka); read with each scrape. */
+  readonly consumerLag?: ConsumerLagReader;
   /** How the dashboard talks to instances; `globalThis.fetch` by default. */
   readonly fetch?: typeof fetch;
   /** The registered name of the gateway, drawn above the services. Default `gateway`. */

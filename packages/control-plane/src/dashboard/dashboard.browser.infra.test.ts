@@ -71,7 +71,7 @@ describe('dashboard in headless Chromium', () => {
     });
     registerDashboard(app, {
       listServices: async () => services,
-      transport: () => ({ kind: 'embedded', endpoint: 'outbox → HTTP' }),
+      transport: () => ({ kind: 'embedded', label: 'embedded', endpoint: 'outbox → HTTP' }),
       scrapeIntervalMs: 500,
     });
     // The traces module's API, as the page calls it.

@@ -1,5 +1,6 @@
 export type { BreakerState } from './breaker-state.js';
 export { consulServices } from './consul-services.js';
+export type { ConsumerGroupLag, ConsumerLagReader, PartitionLag } from './consumer-lag.js';
 export {
   type DashboardOptions,
   defaultInstancePaths,
@@ -9,5 +10,5 @@ export {
   type ServiceView,
   type TransportView,
 } from './dashboard-options.js';
-export type { Overview, ServiceOverview } from './overview.js';
+export type { Overview, ServiceOverview, TransportOverview } from './overview.js';
 export { registerDashboard } from './register-dashboard.js';

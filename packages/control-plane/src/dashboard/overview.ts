@@ -1,4 +1,5 @@
 import type { BreakerState } from './breaker-state.js';
+import type { ConsumerGroupLag } from './consumer-lag.js';
 import type { InstanceHealth, TransportView } from './dashboard-options.js';
 import type { EventStats } from './read-event-stats.js';
 
@@ -54,6 +55,13 @@ export interface EdgeOverview {
   readonly breaker?: BreakerState;
 }
 
+/** The transport, and where the broker keeps it (Kafka) its consumer groups' lag. */
+export interface TransportOverview extends TransportView {
+  readonly consumerGroups?: readonly ConsumerGroupLag[];
+  /** Why the lag could not be read at the last scrape. */
+  readonly consumerLagError?: string;
+}
+
 /** `GET /api/overview`. */
 export interface Overview {
   readonly generatedAt: string;
@@ -63,6 +71,6 @@ export interface Overview {
   /** `null` when no service is registered under the gateway's name. */
   readonly gateway: ServiceOverview | null;
   readonly services: readonly ServiceOverview[];
-  readonly transport: TransportView | null;
+  readonly transport: TransportOverview | null;
   readonly edges: readonly EdgeOverview[];
 }

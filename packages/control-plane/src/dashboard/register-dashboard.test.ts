@@ -80,7 +80,7 @@ describe('dashboard API', () => {
     ];
     app = await dashboardServer({
       listServices: async () => services,
-      transport: () => ({ kind: 'embedded' }),
+      transport: () => ({ kind: 'embedded', label: 'embedded' }),
       scrapeIntervalMs: MINUTE,
       windowMs: 2 * MINUTE,
       now: () => clock,
@@ -136,7 +136,7 @@ describe('dashboard API', () => {
     expect(notifications.instances[0]?.scrape).toBe('failed');
     expect(notifications.traffic).toBeNull();
 
-    expect(overview.transport).toEqual({ kind: 'embedded' });
+    expect(overview.transport).toEqual({ kind: 'embedded', label: 'embedded' });
     expect(overview.edges).toEqual(
       expect.arrayContaining([
         { from: 'gateway', to: 'users', kind: 'http', breaker: 'closed' },
@@ -278,5 +278,65 @@ describe('dashboard API', () => {
     const traversal = await app.inject({ method: 'GET', url: '/ui/..%2Fpackage.json' });
     expect(traversal.statusCode).toBe(404);
     expect(traversal.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe('dashboard API on Kafka', () => {
+  const services: ServiceView[] = [
+    { name: 'notifications', instances: [] },
+    { name: 'orders', instances: [] },
+  ];
+  const orders = { group: 'flotilla.orders', lag: 0, partitions: [] };
+  const notifications = {
+    group: 'flotilla.notifications',
+    lag: 7,
+    partitions: [{ topic: 'flotilla.orders', partition: 0, committed: 3, end: 10, lag: 7 }],
+  };
+  let broken = false;
+  let app: HttpServer;
+
+  beforeAll(async () => {
+    app = await dashboardServer({
+      listServices: async () => services,
+      transport: () => ({ kind: 'kafka', label: 'Apache Kafka', endpoint: '127.0.0.1:9092' }),
+      consumerLag: {
+        groupPrefix: 'flotilla.',
+        read: async () => {
+          if (broken) throw new Error('Kafka did not answer');
+          return [notifications, orders];
+        },
+        close: async () => {},
+      },
+      scrapeIntervalMs: MINUTE,
+    });
+  });
+  afterAll(() => app.close());
+
+  it("shows each group's lag on the transport and on its service, and says why when it cannot be read", async () => {
+    const overview = (await app.inject({ method: 'GET', url: '/api/overview' })).json() as Overview;
+    expect(overview.transport).toEqual({
+      kind: 'kafka',
+      label: 'Apache Kafka',
+      endpoint: '127.0.0.1:9092',
+      consumerGroups: [notifications, orders],
+    });
+    expect(overview.services.map((service) => [service.name, service.events])).toEqual([
+      ['notifications', { consumerLag: 7 }],
+      ['orders', { consumerLag: 0 }],
+    ]);
+    expect(overview.edges).toContainEqual({ from: 'notifications', to: 'transport', kind: 'events' });
+
+    const fresh = await app.inject({ method: 'GET', url: '/api/transport' });
+    expect(fresh.json()).toEqual({ transport: overview.transport });
+
+    broken = true;
+    expect((await app.inject({ method: 'GET', url: '/api/transport' })).json()).toEqual({
+      transport: {
+        kind: 'kafka',
+        label: 'Apache Kafka',
+        endpoint: '127.0.0.1:9092',
+        consumerLagError: 'Kafka did not answer',
+      },
+    });
   });
 });

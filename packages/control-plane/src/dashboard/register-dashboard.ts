@@ -2,8 +2,10 @@ import { fileURLToPath } from 'node:url';
 import type { HttpServer } from '@flotilla/kit/http';
 import { Type } from '@sinclair/typebox';
 import { callInstance } from './call-instance.js';
+import { readConsumerLag } from './consumer-lag.js';
 import { DashboardMonitor } from './dashboard-monitor.js';
 import { type DashboardOptions, defaultInstancePaths } from './dashboard-options.js';
+import type { TransportOverview } from './overview.js';
 import { pickInstance } from './pick-instance.js';
 import { readDeadLetters } from './read-dead-letters.js';
 import { serveUi } from './serve-ui.js';
@@ -22,6 +24,7 @@ const DeadLetterParams = Type.Object({
  * Mounts the dashboard on the control plane's server: the page under `/ui/`, its live data at
  * `GET /api/overview`, and the dead-letter list and redrive of a service proxied to one of its
  * passing instances. Traces come from the traces module's own API, which the page calls directly.
+ * `GET /api/transport` is the transport with its consumer groups' lag read afresh, for `flotilla status`.
  */
 export function registerDashboard(app: HttpServer, options: DashboardOptions): void {
   const monitor = new DashboardMonitor(options);
@@ -32,6 +35,14 @@ export function registerDashboard(app: HttpServer, options: DashboardOptions): v
   app.get('/api/overview', { schema: { hide: true } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     return monitor.overview();
+  });
+
+  app.get('/api/transport', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const transport = options.transport?.();
+    if (!transport) return { transport: null };
+    const lag = options.consumerLag ? await readConsumerLag(options.consumerLag) : {};
+    return { transport: { ...transport, ...lag } satisfies TransportOverview };
   });
 
   app.get(

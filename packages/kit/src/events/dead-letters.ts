@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.js';
+import { newId, type Queryable } from '../db/index.js';
 
 export interface DeadLetter {
   readonly id: string;
@@ -25,6 +25,42 @@ interface Row {
   attempts: number;
   created_at: Date | string;
   redriven_at: Date | string | null;
+}
+
+/** What is kept of an event given up on, for one subscription. */
+export interface NewDeadLetter {
+  readonly subscription: string;
+  readonly eventId: string;
+  readonly eventType: string | undefined;
+  readonly payload: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly error: string;
+  readonly attempts: number;
+}
+
+/** Stores a dead letter; a redelivery of one already stored (its ack lost) refreshes the row. */
+export async function storeDeadLetter(db: Queryable, letter: NewDeadLetter): Promise<void> {
+  await db.query(
+    `INSERT INTO flotilla_dead_letters (id, subscription, event_id, event_type, payload, headers, error, attempts)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (subscription, event_id) DO UPDATE
+       SET error = EXCLUDED.error, attempts = EXCLUDED.attempts, headers = EXCLUDED.headers, redriven_at = NULL`,
+    [
+      newId(),
+      letter.subscription,
+      letter.eventId,
+      letter.eventType ?? null,
+      letter.payload,
+      JSON.stringify(letter.headers),
+      letter.error,
+      letter.attempts,
+    ],
+  );
+}
+
+/** Marks a dead letter as redriven, in the redrive's transaction when it has one. */
+export async function markRedriven(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE flotilla_dead_letters SET redriven_at = now() WHERE id = $1', [id]);
 }
 
 const COLUMNS =

@@ -3,9 +3,12 @@ import { FlotillaError } from '../errors/index.js';
 import type { HttpServer } from '../http/index.js';
 import { parseCloudEvent } from './cloud-event.js';
 import { findDeadLetter, listDeadLetters } from './dead-letters.js';
-import { CLOUD_EVENTS_BATCH_CONTENT_TYPE, EmbeddedTransport } from './embedded-transport.js';
 import { outboxBacklog } from './outbox-backlog.js';
 import type { ServiceEvents } from './service-events.js';
+import {
+  CLOUD_EVENTS_BATCH_CONTENT_TYPE,
+  EmbeddedTransport,
+} from './transports/embedded/embedded-transport.js';
 
 /**
  * The events endpoints every service has: its subscription list (read by publishers' embedded
@@ -18,7 +21,7 @@ export function registerEventRoutes(app: HttpServer, service: string, events: Se
     app.getDefaultJsonParser('error', 'error'),
   );
 
-  app.get('/events/subscriptions', { schema: { hide: true } }, async () => ({
+  app.get('/events/subscriptions', { schema: { hide: true }, config: { untraced: true } }, async () => ({
     service,
     subscriptions: events.dispatcher.subscriptions.map((entry) => ({
       name: entry.name,
@@ -28,7 +31,9 @@ export function registerEventRoutes(app: HttpServer, service: string, events: Se
   }));
 
   // The relay's backlog, for `flotilla status` and the dashboard (also on /metrics as gauges).
-  app.get('/events/outbox', { schema: { hide: true } }, () => outboxBacklog(events.database));
+  app.get('/events/outbox', { schema: { hide: true }, config: { untraced: true } }, () =>
+    outboxBacklog(events.database),
+  );
 
   app.post('/events/deliver', { schema: { hide: true } }, async (request, reply) => {
     const transport = events.transport;
@@ -50,6 +55,7 @@ export function registerEventRoutes(app: HttpServer, service: string, events: Se
   app.get(
     '/events/dead-letters',
     {
+      config: { untraced: true },
       schema: {
         querystring: Type.Object(
           {

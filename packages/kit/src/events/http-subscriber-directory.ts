@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import type { Subscriber, SubscriberDirectory } from './subscriber-directory.js';
-import { matchesType } from './type-pattern.js';
+import { matchesSubscription } from './type-pattern.js';
 
 /** One `GET /events/subscriptions` answer. */
 export interface SubscriptionList {
@@ -70,9 +70,8 @@ export function httpSubscriberDirectory(options: HttpSubscriberDirectoryOptions)
     async subscribersOf(source, type) {
       const byService = new Map<string, Subscriber>();
       for (const { url, list } of await lists()) {
-        const wants = list.subscriptions.some(
-          (entry) =>
-            `/${entry.from}` === source && entry.patterns.some((pattern) => matchesType(pattern, type)),
+        const wants = list.subscriptions.some((entry) =>
+          matchesSubscription(entry.from, entry.patterns, { source, type }),
         );
         if (wants && !byService.has(list.service))
           byService.set(list.service, { service: list.service, url });

@@ -5,30 +5,16 @@ export {
   parseCloudEvent,
 } from './cloud-event.js';
 export { type DeadLetter, findDeadLetter, listDeadLetters } from './dead-letters.js';
-export {
-  CLOUD_EVENTS_BATCH_CONTENT_TYPE,
-  type DeliverBatchResult,
-  EmbeddedTransport,
-} from './embedded-transport.js';
 export { defineEvent, type EventData, type EventDefinition } from './event-definition.js';
 export { type DeliveryOutcome, EventDispatcher, type EventDispatcherOptions } from './event-dispatcher.js';
 export { registerEventGauges } from './event-gauges.js';
 export { registerEventRoutes } from './event-routes.js';
-export type {
-  ConsumerBinding,
-  Delivery,
-  DeliveryHandler,
-  EventTransport,
-  PublishOutcome,
-} from './event-transport.js';
 export { createEventsMetrics, type EventsMetrics } from './events-metrics.js';
 export {
   type HttpSubscriberDirectoryOptions,
   httpSubscriberDirectory,
   type SubscriptionList,
 } from './http-subscriber-directory.js';
-export { type KafkaTopicSettings, type KafkaUrl, parseKafkaUrl } from './kafka-url.js';
-export { type OpenTransportOptions, openTransport } from './open-transport.js';
 export { type OutboxBacklog, outboxBacklog } from './outbox-backlog.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 export { OUTBOX_CHANNEL, type PublishOptions, publishEvent } from './publish-event.js';
@@ -43,4 +29,27 @@ export {
   type SubscriptionTarget,
   subscription,
 } from './subscription.js';
+export {
+  CLOUD_EVENTS_BATCH_CONTENT_TYPE,
+  type DeliverBatchResult,
+  EmbeddedTransport,
+} from './transports/embedded/embedded-transport.js';
+export type {
+  ConsumerBinding,
+  Delivery,
+  DeliveryHandler,
+  EventTransport,
+  PublishOutcome,
+  TransportContext,
+  TransportEngine,
+} from './transports/event-transport.js';
+export { type KafkaTopicSettings, type KafkaUrl, parseKafkaUrl } from './transports/kafka/kafka-url.js';
+export { MemoryTransport, type MemoryTransportOptions } from './transports/memory-transport.js';
+export {
+  describeTransport,
+  type OpenTransportOptions,
+  openTransport,
+  registerTransport,
+  type TransportDescription,
+} from './transports/resolve-transport.js';
 export { matchesType } from './type-pattern.js';

@@ -5,11 +5,11 @@ import { openScratchDatabase } from '../db/scratch-database.js';
 import { createLogger } from '../telemetry/index.js';
 import { defineEvent } from './event-definition.js';
 import { EventDispatcher } from './event-dispatcher.js';
-import type { EventTransport, PublishOutcome } from './event-transport.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { publishEvent } from './publish-event.js';
 import { runEventMigrations } from './run-event-migrations.js';
 import { subscription } from './subscription.js';
+import { MemoryTransport } from './transports/memory-transport.js';
 
 const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 const logger = createLogger({ name: 'relay-test', level: 'silent' });
@@ -26,22 +26,13 @@ async function database(): Promise<Database> {
   return db;
 }
 
-/** An in-memory transport (a unit fake): hands each event to `deliver`, which decides the outcome. */
-function transportTo(deliver: (n: number) => Promise<PublishOutcome>): EventTransport {
-  return {
-    kind: 'embedded',
-    publish: (events) => Promise.all(events.map((event) => deliver((event.data as { n: number }).n))),
-    consume: async () => async () => {},
-    close: async () => {},
-  };
+function numberOf(event: { data?: unknown }): number {
+  return (event.data as { n: number }).n;
 }
 
-/** A transport that accepts every event and records its n in `sent`. */
-function recordingTransport(sent: number[]): EventTransport {
-  return transportTo(async (n) => {
-    sent.push(n);
-    return { ok: true };
-  });
+/** The n of each event the transport took, in order. */
+function sent(transport: MemoryTransport): number[] {
+  return transport.published.map(numberOf);
 }
 
 async function statuses(db: Database): Promise<Record<string, string>> {
@@ -63,12 +54,8 @@ function publishTwoKeys(db: Database): Promise<void> {
 describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
   it('sends a row whose transaction commits after a later row was already sent', async () => {
     const db = await database();
-    const sent: number[] = [];
-    const relay = new OutboxRelay({
-      db,
-      transport: recordingTransport(sent),
-      logger,
-    });
+    const transport = new MemoryTransport();
+    const relay = new OutboxRelay({ db, transport, logger });
     if (engine === 'postgres') {
       // Transaction A takes the lower seq, B commits and is relayed, then A commits.
       let releaseA: () => void = () => {};
@@ -88,21 +75,21 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
       await aReady;
       await db.transaction((tx) => publishEvent(tx, Tick, { n: 2 }));
       await relay.runOnce();
-      expect(sent).toEqual([2]);
+      expect(sent(transport)).toEqual([2]);
       releaseA();
       await a;
     } else {
       // PGlite runs one transaction at a time; a row appearing later with a lower seq is the same case.
       await db.transaction((tx) => publishEvent(tx, Tick, { n: 2 }));
       await relay.runOnce();
-      expect(sent).toEqual([2]);
+      expect(sent(transport)).toEqual([2]);
       await db.transaction(async (tx) => {
         await publishEvent({ query: (sql, params) => tx.query(sql, params) }, Tick, { n: 1 });
         await tx.query("UPDATE flotilla_outbox SET seq = 0 WHERE event->'data'->>'n' = '1'");
       });
     }
     await relay.runOnce();
-    expect(sent).toEqual([2, 1]);
+    expect(sent(transport)).toEqual([2, 1]);
     expect(await statuses(db)).toEqual({ 1: 'sent', 2: 'sent' });
   });
 
@@ -116,29 +103,32 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
         await tx.query('INSERT INTO effects (n) VALUES ($1)', [(event.data as { n: number }).n]);
       }),
     );
-    const deliverTo = (hangAfterDelivery: boolean): EventTransport => ({
-      kind: 'embedded',
-      async publish(events) {
-        for (const event of events)
-          await dispatcher.deliver({ body: JSON.stringify(event), deliveryCount: 1, headers: {} });
+    const deliverTo = async (hangAfterDelivery: boolean) => {
+      const transport = new MemoryTransport();
+      const binding = { service: 'watch', patterns: [{ from: 'clock', pattern: Tick.type }], prefetch: 100 };
+      await transport.consume(binding, async (deliveries) => {
+        await dispatcher.deliverBatch(deliveries);
         // Confirmed, then the process dies before recording it: the promise never settles.
         if (hangAfterDelivery) await new Promise(() => {});
-        return events.map(() => ({ ok: true }) as const);
-      },
-      consume: async () => async () => {},
-      close: async () => {},
-    });
+      });
+      return transport;
+    };
     await publisherDb.transaction(async (tx) => {
       for (let n = 0; n < 20; n++) await publishEvent(tx, Tick, { n });
     });
-    const dying = new OutboxRelay({ db: publisherDb, transport: deliverTo(true), logger, leaseMs: 60_000 });
+    const dying = new OutboxRelay({
+      db: publisherDb,
+      transport: await deliverTo(true),
+      logger,
+      leaseMs: 60_000,
+    });
     void dying.runOnce();
     await expect
       .poll(() => consumerDb.query('SELECT 1 FROM effects').then((r) => r.rowCount), { timeout: 20_000 })
       .toBe(20);
     const survivor = new OutboxRelay({
       db: publisherDb,
-      transport: deliverTo(false),
+      transport: await deliverTo(false),
       logger,
       leaseMs: 60_000,
     });
@@ -156,7 +146,13 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
   it('retries a failing key with backoff, parks it after its attempts, and lets other keys flow', async () => {
     const db = await database();
     const attempts = new Map<number, number>();
-    const sent: number[] = [];
+    const transport = new MemoryTransport({
+      accept: (event) => {
+        const n = numberOf(event);
+        attempts.set(n, (attempts.get(n) ?? 0) + 1);
+        return n === 1 ? { ok: false, error: 'broker said no' } : { ok: true };
+      },
+    });
     const relay = new OutboxRelay({
       db,
       logger,
@@ -164,12 +160,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
       backoff: { initialDelayMs: 10_000, maxDelayMs: 60_000 },
       // The top of the jitter's range: each delay is its ceiling, 10 s and then 20 s.
       random: () => 1,
-      transport: transportTo(async (n) => {
-        attempts.set(n, (attempts.get(n) ?? 0) + 1);
-        if (n === 1) return { ok: false, error: 'broker said no' };
-        sent.push(n);
-        return { ok: true };
-      }),
+      transport,
     });
     /** Seconds until n=1 is due again. */
     const dueIn = async () => {
@@ -185,20 +176,20 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     await publishTwoKeys(db);
     await relay.runOnce();
     // n=2 shares n=1's key and was sent in the same batch before n=1 failed.
-    expect(sent.sort()).toEqual([2, 3]);
+    expect(sent(transport).sort()).toEqual([2, 3]);
     expect(await dueIn()).toBeGreaterThan(5);
     expect(await dueIn()).toBeLessThanOrEqual(10);
     await db.transaction((tx) => publishEvent(tx, Tick, { n: 4 }, { key: 'a' }));
     await relay.runOnce();
     // n=4 waits behind n=1 while n=1 is backing off.
-    expect(sent).not.toContain(4);
+    expect(sent(transport)).not.toContain(4);
     expect(attempts.get(1)).toBe(1);
 
     await makeDue();
     await relay.runOnce();
     expect(attempts.get(1)).toBe(2);
     // Due again, n=1 is claimed with n=4 behind it, in key order, as n=2 was.
-    expect(sent).toEqual([2, 3, 4]);
+    expect(sent(transport)).toEqual([2, 3, 4]);
     expect(await dueIn()).toBeGreaterThan(15);
     expect(await dueIn()).toBeLessThanOrEqual(20);
 
@@ -214,12 +205,8 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
 
   it("holds a key's later rows behind its row claimed elsewhere; a row never tried is due at once", async () => {
     const db = await database();
-    const sent: number[] = [];
-    const relay = new OutboxRelay({
-      db,
-      logger,
-      transport: recordingTransport(sent),
-    });
+    const transport = new MemoryTransport();
+    const relay = new OutboxRelay({ db, logger, transport });
     await publishTwoKeys(db);
     // n=1 is in flight with another relay; n=3's transaction began after this relay's claim did.
     await db.query(
@@ -230,30 +217,24 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
       `UPDATE flotilla_outbox SET next_attempt_at = now() + interval '1 hour' WHERE event->'data'->>'n' = '3'`,
     );
     await relay.runOnce();
-    expect(sent).toEqual([3]);
+    expect(sent(transport)).toEqual([3]);
     // The other relay died: once its claim expires, the key goes on in order.
     await db.query(
       "UPDATE flotilla_outbox SET claimed_until = now() - interval '1 second' WHERE claimed_by = 'other'",
     );
     await relay.runOnce();
-    expect(sent).toEqual([3, 1, 2]);
+    expect(sent(transport)).toEqual([3, 1, 2]);
     expect(await statuses(db)).toEqual({ 1: 'sent', 2: 'sent', 3: 'sent' });
   });
 
   it('wakes on NOTIFY and prunes sent rows after the retention', async () => {
     const db = await database();
-    const sent: number[] = [];
-    const relay = new OutboxRelay({
-      db,
-      logger,
-      pollIntervalMs: 60_000,
-      retentionMs: 1,
-      transport: recordingTransport(sent),
-    });
+    const transport = new MemoryTransport();
+    const relay = new OutboxRelay({ db, logger, pollIntervalMs: 60_000, retentionMs: 1, transport });
     await relay.start();
     cleanups.push(() => relay.stop());
     await db.transaction((tx) => publishEvent(tx, Tick, { n: 7 }));
-    await expect.poll(() => sent, { timeout: 5_000 }).toEqual([7]);
+    await expect.poll(() => sent(transport), { timeout: 5_000 }).toEqual([7]);
     await expect.poll(() => statuses(db), { timeout: 20_000 }).toEqual({ 7: 'sent' });
     // An idle pass prunes rows sent longer ago than the retention (1 ms here).
     await expect

@@ -3,11 +3,12 @@ import { type Logger, SpanKind, type Tracing, traceparentOf } from '../telemetry
 import type { CloudEvent } from './cloud-event.js';
 import type { EventData, EventDefinition } from './event-definition.js';
 import { EventDispatcher, type EventDispatcherOptions } from './event-dispatcher.js';
-import type { EventTransport } from './event-transport.js';
+import { messagingAttributes } from './event-spans.js';
 import type { EventsMetrics } from './events-metrics.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 import { type PublishOptions, publishEvent } from './publish-event.js';
 import { type EventHandler, type SubscriptionTarget, subscription } from './subscription.js';
+import type { EventTransport } from './transports/event-transport.js';
 
 export interface ServiceEventsOptions {
   readonly service: string;
@@ -78,11 +79,7 @@ export class ServiceEvents {
       `${definition.type} create`,
       {
         kind: SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': 'flotilla',
-          'messaging.operation.type': 'create',
-          'messaging.destination.name': definition.type,
-        },
+        attributes: messagingAttributes('create', { type: definition.type }),
       },
       async (span) => {
         const event = await write();

@@ -24,3 +24,12 @@ export function assertTypePattern(pattern: string): void {
     );
   }
 }
+
+/** Whether an event comes from publisher `from` with a type one of `patterns` matches. */
+export function matchesSubscription(
+  from: string,
+  patterns: readonly string[],
+  event: { readonly source: string; readonly type: string },
+): boolean {
+  return event.source === `/${from}` && patterns.some((pattern) => matchesType(pattern, event.type));
+}

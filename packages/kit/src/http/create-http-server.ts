@@ -43,8 +43,6 @@ export interface HttpServerOptions {
   readonly description?: string;
   /** Traces every request (a SERVER span per request) when given. */
   readonly tracing?: Tracing;
-  /** Route templates not traced, e.g. probes polled every second; they would crowd out real traces. */
-  readonly untracedRoutes?: readonly string[];
 }
 
 /**
@@ -82,9 +80,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       info: { title: options.name, version: options.version, description: options.description ?? '' },
     },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { untraced: true } }, async () => app.swagger());
 
-  if (options.tracing) traceRequests(app, options.tracing, new Set(options.untracedRoutes ?? []));
+  if (options.tracing) traceRequests(app, options.tracing);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

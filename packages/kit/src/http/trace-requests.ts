@@ -13,6 +13,16 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { extractTraceContext, type Tracing } from '../telemetry/index.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Set on routes polled every few seconds (probes, metrics, the dashboard's scrapes): a span
+     * per request would crowd real traces out.
+     */
+    untraced?: boolean;
+  }
+}
+
 const spans = new WeakMap<FastifyRequest, Span>();
 
 /** The server span of a request, when it is traced. */
@@ -22,17 +32,13 @@ export function requestSpanOf(request: FastifyRequest): Span | undefined {
 
 /**
  * One SERVER span per request, named `<METHOD> <route template>`, continuing the caller's
- * `traceparent` when it is valid. The span is made active for every later hook, the body parser and
+ * `traceparent` when it is valid; routes whose config says `untraced` get none. The span is made active for every later hook, the body parser and
  * the handler, so log lines, database queries and outgoing calls made for the request join it.
  */
-export function traceRequests(
-  app: FastifyInstance,
-  tracing: Tracing,
-  untracedRoutes: ReadonlySet<string>,
-): void {
+export function traceRequests(app: FastifyInstance, tracing: Tracing): void {
   app.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.config?.untraced) return done();
     const route = request.routeOptions.url;
-    if (route !== undefined && untracedRoutes.has(route)) return done();
     const parent = extractTraceContext(request.headers);
     const userAgent = request.headers['user-agent'];
     const span = tracing.tracer.startSpan(

@@ -10,6 +10,7 @@ export function registerJobRoutes(app: HttpServer, runner: JobRunner): void {
   app.get(
     '/jobs',
     {
+      config: { untraced: true },
       schema: {
         hide: true,
         querystring: Type.Object(

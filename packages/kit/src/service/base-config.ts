@@ -1,6 +1,6 @@
 import { env } from '../config/index.js';
 import { registryConfigSchema } from '../discovery/index.js';
-import { parseKafkaUrl } from '../events/kafka-url.js';
+import { parseKafkaUrl } from '../events/transports/kafka/kafka-url.js';
 import { logConfigSchema, telemetryConfigSchema } from '../telemetry/index.js';
 
 /** Settings every service has; a service's own schema is merged over these. */

@@ -6,5 +6,7 @@ import type { HttpServer } from '../http/index.js';
  * dashboard and `flotilla status`. Internal: the gateway must not route `/internal/*`.
  */
 export function registerBreakersRoute(app: HttpServer, clients: ServiceClients): void {
-  app.get('/internal/breakers', { schema: { hide: true } }, async () => ({ breakers: clients.breakers() }));
+  app.get('/internal/breakers', { schema: { hide: true }, config: { untraced: true } }, async () => ({
+    breakers: clients.breakers(),
+  }));
 }

@@ -1,30 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  clientConfigSchema,
-  clientMetrics,
-  clientSettingsFromConfig,
-  createServiceClients,
-} from '../client/index.js';
-import { type ConfigSchema, type ConfigValues, type Environment, loadConfig } from '../config/index.js';
-import { type Database, migrate, openDatabase, registerPoolGauges, traceDatabase } from '../db/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { clientConfigSchema } from '../client/index.js';
+import { type ConfigSchema, type Environment, loadConfig } from '../config/index.js';
+import type { Database } from '../db/index.js';
 import type { LoadBalancer } from '../discovery/index.js';
-import { noInstances } from '../discovery/no-instances.js';
 import {
-  createEventsMetrics,
   noSubscribers,
-  openTransport,
-  registerEventGauges,
   registerEventRoutes,
-  runEventMigrations,
-  ServiceEvents,
+  type ServiceEvents,
   type ServiceEventsOptions,
   type SubscriberDirectory,
 } from '../events/index.js';
 import { HealthMonitor } from '../health/index.js';
-import { createHttpServer, type HttpServer, urlHost } from '../http/index.js';
-import { createJobsMetrics, JobRunner, registerJobRoutes, runJobMigrations } from '../jobs/index.js';
+import { createHttpServer, type HttpServer } from '../http/index.js';
+import { createJobsMetrics, JobRunner, registerJobRoutes } from '../jobs/index.js';
 import {
   createLogger,
   createMetrics,
@@ -33,14 +22,17 @@ import {
   telemetryOptionsFrom,
   traceLogFields,
 } from '../telemetry/index.js';
+import type { Assembly, BaseConfig } from './assembly.js';
 import { baseConfigSchema } from './base-config.js';
 import { registerBreakersRoute } from './breakers-route.js';
+import { connectServices } from './connect-services.js';
 import type { ServiceConfig, ServiceContext, ServiceDefinition } from './define-service.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { Lifecycle } from './lifecycle.js';
+import { listen } from './listen.js';
 import { registerMetricsRoute } from './metrics-route.js';
-
-type BaseConfig = ConfigValues<typeof baseConfigSchema>;
+import { openEvents } from './open-events.js';
+import { openStorage } from './open-storage.js';
 
 export interface StartServiceOptions {
   readonly environment: Environment;
@@ -105,6 +97,7 @@ async function assemble<S extends ConfigSchema>(
   logger: Logger,
   lifecycle: Lifecycle,
 ): Promise<RunningService<S>> {
+  const step: Assembly = { definition, options, base, logger, lifecycle };
   const metrics = createMetrics({ service: definition.name });
   const instanceId = randomUUID();
   const telemetry = startTelemetry(
@@ -112,24 +105,8 @@ async function assemble<S extends ConfigSchema>(
   );
   lifecycle.onShutdown('telemetry', () => telemetry.shutdown());
   const health = new HealthMonitor({ checkTimeoutMs: base.HEALTH_CHECK_TIMEOUT });
-
-  const ownDb = options.database ?? (await openOwnDatabase(definition.name, base, logger));
-  if (!options.database) lifecycle.onShutdown('pools', () => ownDb.close());
-  const db = traceDatabase(ownDb, telemetry);
-  health.addCheck('database', () => db.ping());
-  registerPoolGauges(metrics.registry, ownDb);
-  const eventMigrations = await runEventMigrations(db);
-  if (eventMigrations.applied.length > 0) logger.info(eventMigrations, 'event migrations applied');
-  const jobMigrations = await runJobMigrations(db);
-  if (jobMigrations.applied.length > 0) logger.info(jobMigrations, 'job migrations applied');
-  if (definition.migrations) {
-    const { applied } = await migrate(db, {
-      directory: fileURLToPath(definition.migrations),
-      lockKey: `flotilla:${definition.name}`,
-    });
-    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-  }
-
+  const storage = await openStorage(step, telemetry, metrics, health);
+  const { db } = storage;
   const app = await createHttpServer({
     name: definition.name,
     version: definition.version,
@@ -137,56 +114,11 @@ async function assemble<S extends ConfigSchema>(
     metrics,
     bodyLimitBytes: base.BODY_LIMIT,
     tracing: telemetry,
-    // Probes and the dashboard's scrapes, every few seconds: not traffic worth a trace.
-    untracedRoutes: [
-      '/health/live',
-      '/health/ready',
-      '/health/started',
-      '/metrics',
-      '/openapi.json',
-      '/internal/breakers',
-      '/events/subscriptions',
-      '/events/outbox',
-      '/events/dead-letters',
-      '/jobs',
-    ],
     ...(definition.description ? { description: definition.description } : {}),
   });
-  const registry = base.REGISTRY_URL
-    ? (await import('./connect-registry.js')).connectRegistry(base.REGISTRY_URL, definition, base, {
-        logger,
-        lifecycle,
-        ownBalancer: options.balancer !== undefined,
-      })
-    : undefined;
-  const balancer = options.balancer ?? registry?.balancer ?? noInstances;
-  const clients = createServiceClients({
-    balancer,
-    logger,
-    metrics: clientMetrics(metrics.registry),
-    tracing: telemetry,
-    settingsFor: (target) => clientSettingsFromConfig(config as Record<string, unknown>, target),
-  });
-  lifecycle.onShutdown('pools', () => clients.close());
-  const transport = await openTransport({
-    url: base.EVENTS_URL,
-    db,
-    directory: options.subscriberDirectory ?? registry?.subscribers ?? noSubscribers,
-    onError: (error) => logger.warn({ err: error }, 'event transport error'),
-  });
-  lifecycle.onShutdown('relay', () => transport.close());
-  const events = new ServiceEvents({
-    service: definition.name,
-    db,
-    transport,
-    logger,
-    metrics: createEventsMetrics(metrics.registry),
-    tracing: telemetry,
-    ...options.events,
-    consumer: { prefetch: base.EVENTS_PREFETCH, ...options.events?.consumer },
-  });
-  registerEventGauges(metrics.registry, ownDb);
-  for (const entry of definition.subscriptions ?? []) events.dispatcher.add(entry);
+  const { registry, balancer, clients } = await connectServices(step, config, telemetry, metrics);
+  const directory = options.subscriberDirectory ?? registry?.subscribers ?? noSubscribers;
+  const events = await openEvents(step, storage, directory, telemetry, metrics);
   const jobs = new JobRunner({
     db,
     jobs: definition.jobs ?? [],
@@ -216,20 +148,8 @@ async function assemble<S extends ConfigSchema>(
   registerJobRoutes(app, jobs);
   await definition.routes(app, context);
 
-  lifecycle.onShutdown('http', () => drain(app, base.SHUTDOWN_TIMEOUT, logger));
-  await app.listen({ host: base.HOST, port: base.PORT });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : base.PORT;
-  const url = `http://${urlHost(base.HOST)}:${port}`;
-  // After listening: the embedded transport delivers to this server, and the relay may publish.
-  await events.startConsumers();
-  lifecycle.onShutdown('consumers', () => events.stopConsumers());
-  await events.relay.start();
-  lifecycle.onShutdown('relay', () => events.relay.stop());
-  // After the relay, so the events a run publishes leave at once; stopped with the consumers, so
-  // runs end before HTTP drains and the relay's last flush sends their events.
-  jobs.start();
-  lifecycle.onShutdown('consumers', () => jobs.stop(base.SHUTDOWN_TIMEOUT));
+  const { url, port } = await listen(step, app);
+  await startBackgroundWork(step, events, jobs);
   health.markStarted();
   logger.info({ url, version: definition.version }, `${definition.name} listening`);
   // Tasks of a stage run last-registered first: this pause comes after the deregistration registered
@@ -246,38 +166,18 @@ async function assemble<S extends ConfigSchema>(
   return { url, port, app, context, stop: () => (stopping ??= stop()) };
 }
 
-async function openOwnDatabase(name: string, config: BaseConfig, logger: Logger) {
-  return openDatabase({
-    ...(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(config.DATA_DIR, name) }),
-    pool: {
-      max: config.DB_POOL_MAX,
-      idleTimeoutMs: config.DB_IDLE_TIMEOUT,
-      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT,
-      connectionTimeoutMs: config.DB_CONNECT_TIMEOUT,
-    },
-    onError: (error: unknown) => logger.error({ err: error }, 'database pool error'),
-  });
-}
-
-/** Stops accepting, lets in-flight requests finish, and cuts whatever is still open at the deadline. */
-async function drain(app: HttpServer, timeoutMs: number, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), timeoutMs);
-  });
-  // Closing drops the connections idle at that moment; one busy then turns idle when its request
-  // ends, and keep-alive would hold it open until the deadline. Deregistered by now, the instance
-  // gets no new requests, so idle connections are dropped as they appear.
-  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
-  const outcome = await Promise.race([app.close().then(() => 'drained' as const), deadline]);
-  clearTimeout(timer);
-  clearInterval(sweep);
-  if (outcome === 'deadline') {
-    logger.warn({ timeoutMs }, 'drain deadline reached; closing remaining connections');
-    app.server.closeAllConnections();
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** After listening: the embedded transport delivers to this server, and the relay may publish. */
+async function startBackgroundWork(
+  { base, lifecycle }: Assembly,
+  events: ServiceEvents,
+  jobs: JobRunner,
+): Promise<void> {
+  await events.startConsumers();
+  lifecycle.onShutdown('consumers', () => events.stopConsumers());
+  await events.relay.start();
+  lifecycle.onShutdown('relay', () => events.relay.stop());
+  // After the relay, so the events a run publishes leave at once; stopped with the consumers, so
+  // runs end before HTTP drains and the relay's last flush sends their events.
+  jobs.start();
+  lifecycle.onShutdown('consumers', () => jobs.stop(base.SHUTDOWN_TIMEOUT));
 }

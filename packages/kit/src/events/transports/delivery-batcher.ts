@@ -1,4 +1,4 @@
-import { KeyedRunner } from './keyed-runner.js';
+import { KeyedRunner } from '../keyed-runner.js';
 
 /** Consumer transactions a subscribing service runs at once per transport consumer. */
 export const CONSUMER_BATCHES = 2;

@@ -1,4 +1,4 @@
-import type { CloudEvent } from './cloud-event.js';
+import type { CloudEvent } from '../../cloud-event.js';
 
 /** A CloudEvent as a Kafka record in the CloudEvents Kafka protocol binding, binary content mode. */
 export interface KafkaEventMessage {

@@ -1,14 +1,15 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import { CLOUD_EVENT_CONTENT_TYPE, type CloudEvent } from './cloud-event.js';
-import { CONSUMER_BATCHES, DeliveryBatcher } from './delivery-batcher.js';
+import { CLOUD_EVENT_CONTENT_TYPE, type CloudEvent } from '../../cloud-event.js';
+import { keyOf } from '../../keyed-runner.js';
+import { CONSUMER_BATCHES, DeliveryBatcher } from '../delivery-batcher.js';
 import type {
   ConsumerBinding,
   Delivery,
   DeliveryHandler,
   EventTransport,
   PublishOutcome,
-} from './event-transport.js';
-import { keyOf } from './keyed-runner.js';
+} from '../event-transport.js';
+import { amqpEngine } from './index.js';
 
 export interface AmqpTransportOptions {
   readonly url: string;
@@ -32,7 +33,8 @@ export function routingKeyOf(event: CloudEvent): string {
  * publishing and in the background for consuming.
  */
 export class AmqpTransport implements EventTransport {
-  readonly kind = 'amqp';
+  readonly kind = amqpEngine.kind;
+  readonly label = amqpEngine.label;
   readonly #options: AmqpTransportOptions;
   #connection: Promise<{ model: ChannelModel; publisher: ConfirmChannel }> | undefined;
   #closed = false;

@@ -10,16 +10,17 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
-import type { CloudEvent } from './cloud-event.js';
-import { CONSUMER_BATCHES, DeliveryBatcher } from './delivery-batcher.js';
+import type { CloudEvent } from '../../cloud-event.js';
+import { keyOf } from '../../keyed-runner.js';
+import { CONSUMER_BATCHES, DeliveryBatcher } from '../delivery-batcher.js';
 import type {
   ConsumerBinding,
   Delivery,
   DeliveryHandler,
   EventTransport,
   PublishOutcome,
-} from './event-transport.js';
-import { keyOf } from './keyed-runner.js';
+} from '../event-transport.js';
+import { natsEngine } from './index.js';
 
 export interface NatsTransportOptions {
   readonly url: string;
@@ -39,7 +40,8 @@ export interface NatsTransportOptions {
  * duplicate window is dropped by the server. The client reconnects forever.
  */
 export class NatsTransport implements EventTransport {
-  readonly kind = 'nats';
+  readonly kind = natsEngine.kind;
+  readonly label = natsEngine.label;
   readonly #options: NatsTransportOptions;
   readonly #connection: NatsConnection;
   readonly #js: JetStreamClient;

@@ -1,4 +1,6 @@
-import type { CloudEvent } from './cloud-event.js';
+import type { Database } from '../../db/index.js';
+import type { CloudEvent } from '../cloud-event.js';
+import type { SubscriberDirectory } from '../subscriber-directory.js';
 
 /** What a transport hands the consumer for one delivered event. */
 export interface Delivery {
@@ -35,9 +37,42 @@ export type PublishOutcome = { readonly ok: true } | { readonly ok: false; reado
  * transport has taken responsibility for it (confirm, ack, or every subscriber's 2xx).
  */
 export interface EventTransport {
-  readonly kind: 'embedded' | 'amqp' | 'nats' | 'kafka';
+  /** A short, stable name (`amqp`, `kafka`): in logs, errors and the dashboard's markup. */
+  readonly kind: string;
+  /** The engine's name as people know it (`RabbitMQ`), for the dashboard and `flotilla status`. */
+  readonly label: string;
   publish(events: readonly CloudEvent[]): Promise<PublishOutcome[]>;
   /** Starts consuming; resolves to a function that stops taking new deliveries and waits for in-flight ones. */
   consume(binding: ConsumerBinding, handler: DeliveryHandler): Promise<() => Promise<void>>;
+  /**
+   * Deletes what the transport kept about events sent longer ago than `retentionMs`; the relay
+   * calls it when it prunes its own sent rows. Only transports that keep such records have it.
+   */
+  prune?(retentionMs: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a transport may need besides its URL. */
+export interface TransportContext {
+  /** The service's database (the embedded transport records deliveries in it). */
+  readonly db: Database;
+  /** Who subscribes to what, for a transport that routes without a broker. */
+  readonly directory: SubscriberDirectory;
+  /** Names exchanges, streams, queues, topics and groups, so several systems can share one broker. */
+  readonly namespace: string;
+  /** A connection error the transport recovers from by itself, to be logged. */
+  readonly onError: (error: Error) => void;
+}
+
+/**
+ * An engine as the resolver knows it before anything is loaded: its names, where a URL points
+ * (shown without credentials), and how to open it. `open` imports the engine's driver, so a
+ * process loads only the driver of the engine it uses.
+ */
+export interface TransportEngine {
+  readonly kind: string;
+  readonly label: string;
+  /** Where the engine runs, for display; `host:port` of the URL unless the engine says otherwise. */
+  endpoint?(url: string): string | undefined;
+  open(url: string, context: TransportContext): Promise<EventTransport>;
 }

@@ -4,25 +4,25 @@ import { Admin } from '@platformatic/kafka';
 import { Type } from '@sinclair/typebox';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEventConsumer } from '../../../../tests/support/event-consumer-process.js';
-import { freePort } from '../../../../tests/support/free-port.js';
-import { privateKafkaBroker } from '../../../../tests/support/private-kafka-broker.js';
-import { privateNatsServer } from '../../../../tests/support/private-nats-server.js';
-import { restartRabbitMq } from '../../../../tests/support/restart-rabbitmq.js';
-import type { Database } from '../db/index.js';
-import { openScratchDatabase } from '../db/scratch-database.js';
-import { createLogger } from '../telemetry/index.js';
-import { defineEvent } from './event-definition.js';
-import { EventDispatcher } from './event-dispatcher.js';
+import { startEventConsumer } from '../../../../../tests/support/event-consumer-process.js';
+import { freePort } from '../../../../../tests/support/free-port.js';
+import { privateKafkaBroker } from '../../../../../tests/support/private-kafka-broker.js';
+import { privateNatsServer } from '../../../../../tests/support/private-nats-server.js';
+import { restartRabbitMq } from '../../../../../tests/support/restart-rabbitmq.js';
+import type { Database } from '../../db/index.js';
+import { openScratchDatabase } from '../../db/scratch-database.js';
+import { createLogger } from '../../telemetry/index.js';
+import { defineEvent } from '../event-definition.js';
+import { EventDispatcher } from '../event-dispatcher.js';
+import { OutboxRelay } from '../outbox-relay.js';
+import { publishEvent } from '../publish-event.js';
+import { runEventMigrations } from '../run-event-migrations.js';
+import { noSubscribers, type SubscriberDirectory } from '../subscriber-directory.js';
+import { subscription } from '../subscription.js';
 import type { Delivery, EventTransport } from './event-transport.js';
-import { KafkaTransport } from './kafka-transport.js';
-import { parseKafkaUrl } from './kafka-url.js';
-import { openTransport } from './open-transport.js';
-import { OutboxRelay } from './outbox-relay.js';
-import { publishEvent } from './publish-event.js';
-import { runEventMigrations } from './run-event-migrations.js';
-import { noSubscribers, type SubscriberDirectory } from './subscriber-directory.js';
-import { subscription } from './subscription.js';
+import { KafkaTransport } from './kafka/kafka-transport.js';
+import { parseKafkaUrl } from './kafka/kafka-url.js';
+import { openTransport } from './resolve-transport.js';
 
 const AMQP_URL = process.env.FLOTILLA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const NATS_URL = process.env.FLOTILLA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -279,6 +279,7 @@ describe.each(['amqp', 'nats', 'kafka'] as const)('events over %s', (kind) => {
       } as Database,
       transport: {
         kind: publisher.kind,
+        label: publisher.label,
         consume: (binding, handler) => publisher.consume(binding, handler),
         close: () => publisher.close(),
         async publish(events) {
@@ -520,5 +521,44 @@ describe('events over kafka: consumer group and topics', () => {
       .toEqual({ ok: true });
     const { topics } = await admin.metadata({ topics: [`${namespace}.counter`] });
     expect(topics.get(`${namespace}.counter`)?.partitionsCount).toBe(3);
+  });
+
+  it('keeps every acknowledged event when publishes overlap (the relay has several batches in flight)', {
+    timeout: 90_000,
+  }, async () => {
+    const namespace = `t${randomBytes(5).toString('hex')}`;
+    cleanups.push(() => brokerCleanup('kafka', KAFKA_URL, namespace));
+    const transport = await KafkaTransport.connect({
+      ...parseKafkaUrl(KAFKA_URL),
+      prefix: namespace,
+      onError: () => {},
+    });
+    cleanups.push(() => transport.close());
+    const event = (n: number) => ({
+      specversion: '1.0' as const,
+      id: `${namespace}-${n}`,
+      source: '/counter',
+      type: 'count.up',
+      subject: `key-${n % 7}`,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json' as const,
+      data: { n },
+    });
+    // Eight batches of 50 at once: the shape that made the client's idempotent producer drop
+    // records it acknowledged, or refuse every later send.
+    const batches = Array.from({ length: 8 }, (_, batch) =>
+      transport.publish(Array.from({ length: 50 }, (_, index) => event(batch * 50 + index))),
+    );
+    const outcomes = (await Promise.all(batches)).flat();
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
+    const received = new Set<string>();
+    const stop = await transport.consume(
+      { service: 'reader', patterns: [{ from: 'counter', pattern: '>' }], prefetch: 100 },
+      async (deliveries) => {
+        for (const delivery of deliveries) received.add((JSON.parse(delivery.body) as { id: string }).id);
+      },
+    );
+    cleanups.push(stop);
+    await expect.poll(() => received.size, { timeout: 60_000 }).toBe(400);
   });
 });

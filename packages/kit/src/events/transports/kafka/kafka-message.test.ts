@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CloudEvent, parseCloudEvent } from './cloud-event.js';
+import { type CloudEvent, parseCloudEvent } from '../../cloud-event.js';
 import { fromKafkaMessage, toKafkaMessage } from './kafka-message.js';
 
 const event: CloudEvent = {

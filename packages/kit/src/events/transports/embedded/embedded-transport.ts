@@ -1,8 +1,9 @@
 import { Agent, request } from 'undici';
-import type { Database } from '../db/index.js';
-import type { CloudEvent } from './cloud-event.js';
-import type { ConsumerBinding, DeliveryHandler, EventTransport, PublishOutcome } from './event-transport.js';
-import type { Subscriber, SubscriberDirectory } from './subscriber-directory.js';
+import type { Database } from '../../../db/index.js';
+import type { CloudEvent } from '../../cloud-event.js';
+import type { Subscriber, SubscriberDirectory } from '../../subscriber-directory.js';
+import type { ConsumerBinding, DeliveryHandler, EventTransport, PublishOutcome } from '../event-transport.js';
+import { embeddedEngine } from './index.js';
 
 /** CloudEvents HTTP binding, batched content mode. */
 export const CLOUD_EVENTS_BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json';
@@ -27,7 +28,8 @@ export interface EmbeddedTransportOptions {
  * nobody subscribes to stay unsent (retried, then parked) instead of vanishing.
  */
 export class EmbeddedTransport implements EventTransport {
-  readonly kind = 'embedded';
+  readonly kind = embeddedEngine.kind;
+  readonly label = embeddedEngine.label;
   readonly #options: EmbeddedTransportOptions;
   readonly #agent = new Agent({ connections: 16, pipelining: 1 });
   #handler: DeliveryHandler | undefined;
@@ -135,6 +137,14 @@ export class EmbeddedTransport implements EventTransport {
     } catch (error) {
       return { accepted: 0, error: (error as Error).message ?? String(error) };
     }
+  }
+
+  /** Forgets which subscriber had which event once the relay prunes those events' rows. */
+  async prune(retentionMs: number): Promise<void> {
+    await this.#options.db.query(
+      `DELETE FROM flotilla_deliveries WHERE delivered_at < now() - $1 * interval '1 millisecond'`,
+      [retentionMs],
+    );
   }
 
   async close(): Promise<void> {
