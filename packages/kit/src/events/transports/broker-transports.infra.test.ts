@@ -491,24 +491,7 @@ describe('events over kafka: consumer group and topics', () => {
   it('creates its topic again when it was deleted under a running publisher', {
     timeout: 60_000,
   }, async () => {
-    const namespace = `t${randomBytes(5).toString('hex')}`;
-    cleanups.push(() => brokerCleanup('kafka', KAFKA_URL, namespace));
-    const transport = await KafkaTransport.connect({
-      ...parseKafkaUrl(KAFKA_URL),
-      prefix: namespace,
-      onError: () => {},
-      publishTimeoutMs: 2_000,
-    });
-    cleanups.push(() => transport.close());
-    const event = (n: number) => ({
-      specversion: '1.0' as const,
-      id: `${namespace}-${n}`,
-      source: '/counter',
-      type: 'count.up',
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json' as const,
-      data: { n },
-    });
+    const { namespace, transport, event } = await kafkaOfOurOwn({ publishTimeoutMs: 2_000 });
     expect(await transport.publish([event(1)])).toEqual([{ ok: true }]);
     const admin = new Admin({
       clientId: 'broker-test',
@@ -526,24 +509,7 @@ describe('events over kafka: consumer group and topics', () => {
   it('keeps every acknowledged event when publishes overlap (the relay has several batches in flight)', {
     timeout: 90_000,
   }, async () => {
-    const namespace = `t${randomBytes(5).toString('hex')}`;
-    cleanups.push(() => brokerCleanup('kafka', KAFKA_URL, namespace));
-    const transport = await KafkaTransport.connect({
-      ...parseKafkaUrl(KAFKA_URL),
-      prefix: namespace,
-      onError: () => {},
-    });
-    cleanups.push(() => transport.close());
-    const event = (n: number) => ({
-      specversion: '1.0' as const,
-      id: `${namespace}-${n}`,
-      source: '/counter',
-      type: 'count.up',
-      subject: `key-${n % 7}`,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json' as const,
-      data: { n },
-    });
+    const { transport, event } = await kafkaOfOurOwn();
     // Eight batches of 50 at once: the shape that made the client's idempotent producer drop
     // records it acknowledged, or refuse every later send.
     const batches = Array.from({ length: 8 }, (_, batch) =>
@@ -562,3 +528,27 @@ describe('events over kafka: consumer group and topics', () => {
     await expect.poll(() => received.size, { timeout: 60_000 }).toBe(400);
   });
 });
+
+/** A Kafka transport on a namespace of its own (dropped after the test), and events to send on it. */
+async function kafkaOfOurOwn(options: { publishTimeoutMs?: number } = {}) {
+  const namespace = `t${randomBytes(5).toString('hex')}`;
+  cleanups.push(() => brokerCleanup('kafka', KAFKA_URL, namespace));
+  const transport = await KafkaTransport.connect({
+    ...parseKafkaUrl(KAFKA_URL),
+    prefix: namespace,
+    onError: () => {},
+    ...options,
+  });
+  cleanups.push(() => transport.close());
+  const event = (n: number) => ({
+    specversion: '1.0' as const,
+    id: `${namespace}-${n}`,
+    source: '/counter',
+    type: 'count.up',
+    subject: `key-${n % 7}`,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json' as const,
+    data: { n },
+  });
+  return { namespace, transport, event };
+}
