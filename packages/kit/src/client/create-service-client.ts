@@ -1,3 +1,6 @@
+// Over 250 lines on purpose: the client is one composition (discovery, deadline, bulkhead,
+// breaker per instance, retry with a budget, tracing) whose order is the design; its parts are
+// the resilience policies it wraps, each in a file of its own.
 import { type Span, trace } from '@opentelemetry/api';
 import { CircuitState, wrap } from 'cockatiel';
 import { Agent } from 'undici';

@@ -1,3 +1,6 @@
+// Over 250 lines on purpose: one runner holds the claim, lease, retry, takeover and finish of a
+// run, which share its state and its invariants (a run is finished only by the instance and
+// attempt that hold it); split across files they would be read apart.
 import { randomUUID } from 'node:crypto';
 import { type Context, context, ROOT_CONTEXT, type Span } from '@opentelemetry/api';
 import { type Database, newId } from '../db/index.js';
