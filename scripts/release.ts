@@ -4,16 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PUBLISHED_PACKAGES } from './published-packages.js';
 
 const root = new URL('../', import.meta.url).pathname;
-// Dependency order: each package is published after those it depends on.
-const PUBLISHED = [
-  'packages/kit',
-  'packages/control-plane',
-  'packages/gateway',
-  'packages/create-flotilla',
-  'packages/cli',
-];
 const FOLLOWERS = ['services/users', 'services/orders', 'services/notifications'];
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?$/;
 
@@ -46,11 +39,11 @@ const current = JSON.parse(readFileSync(manifestPath('packages/kit'), 'utf8')).v
 if (!isAbove(version, current)) fail(`${version} is not above the current ${current}`);
 
 const names = new Set(
-  PUBLISHED.map((directory) => JSON.parse(readFileSync(manifestPath(directory), 'utf8')).name),
+  PUBLISHED_PACKAGES.map((directory) => JSON.parse(readFileSync(manifestPath(directory), 'utf8')).name),
 );
-for (const directory of [...PUBLISHED, ...FOLLOWERS]) {
+for (const directory of [...PUBLISHED_PACKAGES, ...FOLLOWERS]) {
   const manifest = JSON.parse(readFileSync(manifestPath(directory), 'utf8'));
-  if (PUBLISHED.includes(directory)) manifest.version = version;
+  if ((PUBLISHED_PACKAGES as readonly string[]).includes(directory)) manifest.version = version;
   for (const name of Object.keys(manifest.dependencies ?? {})) {
     if (names.has(name)) manifest.dependencies[name] = version;
   }
@@ -58,7 +51,7 @@ for (const directory of [...PUBLISHED, ...FOLLOWERS]) {
 }
 sh('npm', ['install', '--no-audit', '--no-fund']);
 sh('npm', ['run', 'build']);
-for (const directory of PUBLISHED) {
+for (const directory of PUBLISHED_PACKAGES) {
   process.stdout.write(sh('npm', ['pack', '--dry-run'], join(root, directory)));
   if (values.publish) sh('npm', ['publish', '--access', 'public'], join(root, directory));
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PUBLISHED_PACKAGES } from '../../scripts/published-packages.js';
 import { dockerEntry } from '../support/docker-entry.js';
 import { freePort } from '../support/free-port.js';
 import { alive, descendants } from '../support/processes.js';
@@ -16,13 +17,6 @@ import { type LocalRegistry, startLocalRegistry } from './local-registry.js';
 // and published to a registry of our own, a project made with `npm create flotilla` outside this
 // repository, installed by name and version only, then tested, type-checked, started and grown.
 const run = promisify(execFile);
-const PUBLISHED = [
-  'packages/kit',
-  'packages/control-plane',
-  'packages/gateway',
-  'packages/cli',
-  'packages/create-flotilla',
-];
 const { version } = JSON.parse(readFileSync(join(repositoryRoot, 'packages/kit/package.json'), 'utf8')) as {
   version: string;
 };
@@ -61,7 +55,7 @@ function routed(url: string): Promise<Response> {
 beforeAll(async () => {
   await run('npm', ['run', 'build'], { cwd: repositoryRoot, timeout: 300_000 });
   registry = await startLocalRegistry(scratch);
-  for (const directory of PUBLISHED) {
+  for (const directory of PUBLISHED_PACKAGES) {
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
       cwd: join(repositoryRoot, directory),
     });
@@ -109,16 +103,39 @@ describe('a project of its own, from the published packages', () => {
     await npm(['exec', '--', 'tsc', '--noEmit'], project);
   }, 120_000);
 
-  it('fails the type check on a type error in a service', async () => {
-    const routes = join(project, 'services/catalog/src/routes.ts');
-    const original = readFileSync(routes, 'utf8');
-    writeFileSync(routes, `${original}\nexport const broken: number = 'not a number';\n`);
+  it('fails the type check on a typed client call that breaks the contract', async () => {
+    const call = join(project, 'services/catalog/src/typed-call.ts');
+    // A contract as a service publishes one, and a call whose path parameter has the wrong type.
+    writeFileSync(
+      call,
+      `import { defineContract, type ServiceClient, typedClient } from '@flotilla/kit/client';
+import { Type } from '@sinclair/typebox';
+
+const catalogApi = defineContract({
+  service: 'catalog',
+  routes: {
+    'GET /catalog/:id': {
+      params: Type.Object({ id: Type.String() }),
+      response: { 200: Type.Object({ name: Type.String() }) },
+    },
+  },
+});
+declare const client: ServiceClient;
+export const named = async (): Promise<string> =>
+  (await typedClient(catalogApi, client).get('/catalog/:id', { params: { id: 'c1' } })).name;
+export const broken = () => typedClient(catalogApi, client).get('/catalog/:id', { params: { id: 42 } });
+`,
+    );
     try {
-      await expect(npm(['exec', '--', 'tsc', '--noEmit'], project)).rejects.toMatchObject({
-        stdout: expect.stringContaining('TS2322'),
-      });
+      const failed = await npm(['exec', '--', 'tsc', '--noEmit'], project).then(
+        () => undefined,
+        (error: { stdout: string }) => error,
+      );
+      // One error, on the broken call alone: the well-typed call above it compiles.
+      expect(failed?.stdout.match(/error TS\d+/g)).toEqual(['error TS2322']);
+      expect(failed?.stdout).toMatch(/typed-call\.ts\(16,\d+\): error TS2322/);
     } finally {
-      writeFileSync(routes, original);
+      rmSync(call);
     }
   });
 

@@ -1,7 +1,7 @@
 import { FlotillaError } from '@flotilla/kit';
-import type { ServiceClient } from '@flotilla/kit/client';
+import type { TypedClient } from '@flotilla/kit/client';
 import type { Queryable } from '@flotilla/kit/db';
-import type { User } from '@flotilla/users/contract';
+import type { User, usersApi } from '@flotilla/users/contract';
 import { userFallback } from './user-fallback.js';
 
 /**
@@ -10,13 +10,14 @@ import { userFallback } from './user-fallback.js';
  * on /body/userId), not a missing route or order (404).
  */
 export async function requireUser(
-  users: ServiceClient,
+  users: TypedClient<typeof usersApi>,
   replica: Queryable,
   userId: string,
   deadline: number | undefined,
 ): Promise<User> {
   try {
-    return await users.get<User>(`/users/${encodeURIComponent(userId)}`, {
+    return await users.get('/users/:id', {
+      params: { id: userId },
       deadline,
       fallback: userFallback(replica, userId),
     });

@@ -1,6 +1,7 @@
 import { FlotillaError, type ServiceContext } from '@flotilla/kit';
 import { isUniqueViolation } from '@flotilla/kit/db';
 import { decodeCursor, encodeCursor, type FastifyReply, type HttpServer } from '@flotilla/kit/http';
+import { usersApi } from '@flotilla/users/contract';
 import { Type } from '@sinclair/typebox';
 import {
   CreateOrder,
@@ -20,7 +21,7 @@ const IdParams = Type.Object({ id: OrderId });
 const tags = ['orders'];
 
 export function orderRoutes(app: HttpServer, { db, client, events }: ServiceContext): void {
-  const users = client('users');
+  const users = client(usersApi);
 
   /** The order a key already made (a retry), or undefined; 422 when the key came with another body. */
   async function previousOrder(key: string, hash: string): Promise<OrderType | undefined> {

@@ -2,6 +2,7 @@
  * The users service's published contract: the shapes of its API. Other services and clients depend
  * on this, never on the service's code.
  */
+import { defineContract } from '@flotilla/kit/client';
 import { defineEvent } from '@flotilla/kit/events';
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -42,6 +43,23 @@ export const ListUsersQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const IdParams = Type.Object({ id: UserId });
+
+/**
+ * Users' routes: served from these declarations, and called through `context.client(usersApi)`,
+ * whose calls are typed by them.
+ */
+export const usersApi = defineContract({
+  service: 'users',
+  routes: {
+    'POST /users': { body: CreateUser, response: { 201: User } },
+    'GET /users/:id': { params: IdParams, response: { 200: User } },
+    'GET /users': { query: ListUsersQuery, response: { 200: Type.Array(User) } },
+    'PATCH /users/:id': { params: IdParams, body: UpdateUser, response: { 200: User } },
+    'DELETE /users/:id': { params: IdParams },
+  },
+});
 
 /** Events users publishes, keyed by user id, in the same transaction as the write. */
 export const UserCreated = defineEvent({ source: 'users', type: 'user.created', schema: User });

@@ -1,30 +1,17 @@
 import { FlotillaError, type ServiceContext } from '@flotilla/kit';
+import { contractRoute } from '@flotilla/kit/client';
 import { decodeCursor, encodeCursor, type HttpServer } from '@flotilla/kit/http';
-import { Type } from '@sinclair/typebox';
-import {
-  CreateUser,
-  ListUsersQuery,
-  UpdateUser,
-  User,
-  UserCreated,
-  UserDeleted,
-  UserId,
-  UserUpdated,
-} from '../contract/index.js';
+import { UserCreated, UserDeleted, UserUpdated, usersApi } from '../contract/index.js';
 import { deleteUser, findUser, insertUser, listUsers, updateUser } from './user-repository.js';
-
-const IdParams = Type.Object({ id: UserId });
-const tags = ['users'];
 
 function notFound(id: string): FlotillaError {
   return new FlotillaError('NOT_FOUND', { detail: `no user with id ${id}` });
 }
 
 export function userRoutes(app: HttpServer, { db, events }: ServiceContext): void {
-  app.post(
-    '/users',
-    { schema: { tags, body: CreateUser, response: { 201: User } } },
-    async (request, reply) => {
+  app.route({
+    ...contractRoute(usersApi, 'POST /users'),
+    handler: async (request, reply) => {
       const user = await db.transaction(async (tx) => {
         const created = await insertUser(tx, request.body);
         await events.publish(tx, UserCreated, created, { key: created.id });
@@ -35,18 +22,20 @@ export function userRoutes(app: HttpServer, { db, events }: ServiceContext): voi
         .header('location', `/users/${encodeURIComponent(user.id)}`)
         .send(user);
     },
-  );
-
-  app.get('/users/:id', { schema: { tags, params: IdParams, response: { 200: User } } }, async (request) => {
-    const user = await findUser(db, request.params.id);
-    if (!user) throw notFound(request.params.id);
-    return user;
   });
 
-  app.get(
-    '/users',
-    { schema: { tags, querystring: ListUsersQuery, response: { 200: Type.Array(User) } } },
-    async (request, reply) => {
+  app.route({
+    ...contractRoute(usersApi, 'GET /users/:id'),
+    handler: async (request) => {
+      const user = await findUser(db, request.params.id);
+      if (!user) throw notFound(request.params.id);
+      return user;
+    },
+  });
+
+  app.route({
+    ...contractRoute(usersApi, 'GET /users'),
+    handler: async (request, reply) => {
       const limit = request.query.limit ?? 20;
       const after = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
       const users = await listUsers(db, limit, after);
@@ -56,12 +45,11 @@ export function userRoutes(app: HttpServer, { db, events }: ServiceContext): voi
       }
       return users;
     },
-  );
+  });
 
-  app.patch(
-    '/users/:id',
-    { schema: { tags, params: IdParams, body: UpdateUser, response: { 200: User } } },
-    async (request) => {
+  app.route({
+    ...contractRoute(usersApi, 'PATCH /users/:id'),
+    handler: async (request) => {
       const user = await db.transaction(async (tx) => {
         const updated = await updateUser(tx, request.params.id, request.body);
         if (updated) await events.publish(tx, UserUpdated, updated, { key: updated.id });
@@ -70,16 +58,19 @@ export function userRoutes(app: HttpServer, { db, events }: ServiceContext): voi
       if (!user) throw notFound(request.params.id);
       return user;
     },
-  );
+  });
 
-  app.delete('/users/:id', { schema: { tags, params: IdParams } }, async (request, reply) => {
-    const { id } = request.params;
-    const deleted = await db.transaction(async (tx) => {
-      const found = await deleteUser(tx, id);
-      if (found) await events.publish(tx, UserDeleted, { id }, { key: id });
-      return found;
-    });
-    if (!deleted) throw notFound(id);
-    return reply.code(204).send();
+  app.route({
+    ...contractRoute(usersApi, 'DELETE /users/:id'),
+    handler: async (request, reply) => {
+      const { id } = request.params;
+      const deleted = await db.transaction(async (tx) => {
+        const found = await deleteUser(tx, id);
+        if (found) await events.publish(tx, UserDeleted, { id }, { key: id });
+        return found;
+      });
+      if (!deleted) throw notFound(id);
+      return reply.code(204).send();
+    },
   });
 }

@@ -1,7 +1,6 @@
 import { newId } from '../db/index.js';
+import { schemaCheck, schemaErrors } from '../http/schema-check.js';
 import { type CloudEvent, parseCloudEvent } from './cloud-event.js';
-import { compiled } from './publish-event.js';
-import { schemaErrors } from './schema-errors.js';
 import type { Subscription } from './subscription.js';
 import type { Delivery } from './transports/event-transport.js';
 import { matchesSubscription } from './type-pattern.js';
@@ -112,7 +111,7 @@ export function withoutFailed(
 /** Why the event's data breaks the subscription's schema for its type, if it does. */
 export function invalidData(target: Subscription, event: CloudEvent): string | undefined {
   const definition = target.definitions.get(event.type);
-  const invalid = definition ? schemaErrors(compiled(definition), event.data) : undefined;
+  const invalid = definition ? schemaErrors(schemaCheck(definition.schema), event.data) : undefined;
   return invalid ? `invalid data: ${invalid}` : undefined;
 }
 

@@ -1,9 +1,7 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { newId, type Queryable } from '../db/index.js';
+import { schemaCheck, schemaErrors } from '../http/schema-check.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventData, EventDefinition } from './event-definition.js';
-import { schemaErrors } from './schema-errors.js';
-import { registerSchemaFormats } from './schema-formats.js';
 
 /** The channel the outbox announces new rows on; the relay listens to it. */
 export const OUTBOX_CHANNEL = 'flotilla_outbox';
@@ -27,19 +25,9 @@ export async function publishEvent<D extends EventDefinition>(
   data: EventData<D>,
   options: PublishOptions = {},
 ): Promise<CloudEvent<EventData<D>>> {
-  const errors = schemaErrors(compiled(definition), data);
+  const errors = schemaErrors(schemaCheck(definition.schema), data);
   if (errors) throw new Error(`publish ${definition.type}: data does not match its schema: ${errors}`);
-  const event: CloudEvent<EventData<D>> = {
-    specversion: '1.0',
-    id: newId(),
-    source: `/${definition.source}`,
-    type: definition.type,
-    ...(options.key === undefined ? {} : { subject: options.key }),
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data,
-    ...(options.traceparent ? { traceparent: options.traceparent } : {}),
-  };
+  const event = cloudEvent(definition, data, options);
   const row: OutboxRow = [event.id, event.type, options.key ?? null, JSON.stringify(event)];
   if (tx.beforeCommit) {
     // Rows of one transaction go in together at commit, with the NOTIFY, in one statement.
@@ -57,10 +45,28 @@ export async function publishEvent<D extends EventDefinition>(
   return event;
 }
 
+/** The envelope of a new event of `definition`, unchecked: publishing checks the data first. */
+export function cloudEvent<D extends EventDefinition>(
+  definition: D,
+  data: EventData<D>,
+  options: PublishOptions & { readonly id?: string } = {},
+): CloudEvent<EventData<D>> {
+  return {
+    specversion: '1.0',
+    id: options.id ?? newId(),
+    source: `/${definition.source}`,
+    type: definition.type,
+    ...(options.key === undefined ? {} : { subject: options.key }),
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+    ...(options.traceparent ? { traceparent: options.traceparent } : {}),
+  };
+}
+
 type OutboxRow = [id: string, type: string, key: string | null, event: string];
 
 const pending = new WeakMap<Queryable, OutboxRow[]>();
-const checkers = new WeakMap<EventDefinition, ReturnType<typeof TypeCompiler.Compile>>();
 
 /**
  * Inserts the rows in order (so `seq` follows publish order) and announces them. The notification
@@ -83,14 +89,4 @@ async function writeOutbox(tx: Queryable, rows: readonly OutboxRow[]): Promise<v
       OUTBOX_CHANNEL,
     ],
   );
-}
-
-export function compiled(definition: EventDefinition) {
-  let checker = checkers.get(definition);
-  if (!checker) {
-    registerSchemaFormats();
-    checker = TypeCompiler.Compile(definition.schema);
-    checkers.set(definition, checker);
-  }
-  return checker;
 }

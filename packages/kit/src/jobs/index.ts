@@ -1,6 +1,6 @@
 export { registerJobRoutes } from './job-routes.js';
 export type { JobRun, JobRunStatus } from './job-run.js';
-export { JobRunner, type JobRunnerOptions, type JobStatus } from './job-runner.js';
+export { type JobClock, JobRunner, type JobRunnerOptions, type JobStatus } from './job-runner.js';
 export { createJobsMetrics, type JobOutcome, type JobsMetrics } from './jobs-metrics.js';
 export { runJobMigrations } from './run-job-migrations.js';
 export {

@@ -236,7 +236,7 @@ describe('JobRunner on PGlite', () => {
     const minute = 60_000;
     const clockAt = (at: number) => {
       const offset = at - Date.now();
-      return () => Date.now() + offset;
+      return { now: () => Date.now() + offset };
     };
 
     async function missedTicks(missed: 'skip' | 'catch-up'): Promise<string[]> {

@@ -23,8 +23,8 @@ export interface JobRunnerOptions {
   readonly tracing?: Tracing;
   /** Names this instance in the runs it claims. */
   readonly instanceId?: string;
-  /** Now, in ms since the epoch: decides when a tick is due. */
-  readonly clock?: () => number;
+  /** Decides when a tick is due; the system clock unless a test brings its own. */
+  readonly clock?: JobClock;
   /**
    * Backstop for runs other instances left to retry or abandoned: each pass also sleeps only until
    * the earliest retry or lease end it saw, so this bounds only what was written after it looked.
@@ -33,6 +33,19 @@ export interface JobRunnerOptions {
   /** Finished runs older than this are deleted, except each job's latest tick (catch-up starts there). */
   readonly retentionMs?: number;
 }
+
+/** Where the runner reads the time. */
+export interface JobClock {
+  /** Now, in ms since the epoch. */
+  now(): number;
+  /**
+   * Registers `listener` to be called when the time jumps (a test's clock moved by hand): a runner
+   * asleep until a tick would otherwise notice only when its sleep ends.
+   */
+  onJump?(listener: () => void): void;
+}
+
+const systemClock: JobClock = { now: Date.now };
 
 /** A job as `GET /jobs` shows it: its settings, its next tick and its latest runs. */
 export interface JobStatus {
@@ -86,7 +99,7 @@ export class JobRunner {
     this.#options = {
       events: { publish: publishEvent },
       instanceId: randomUUID(),
-      clock: Date.now,
+      clock: systemClock,
       pollIntervalMs: 5_000,
       retentionMs: 7 * 24 * 3_600_000,
       ...options,
@@ -95,6 +108,7 @@ export class JobRunner {
       if (this.#jobs.has(job.name)) throw new Error(`schedule: a job named "${job.name}" already exists`);
       this.#jobs.set(job.name, job);
     }
+    this.#options.clock.onJump?.(() => this.#wakeSleepers());
   }
 
   /** Starts waiting for ticks, and for runs to retry or take over. */
@@ -110,7 +124,7 @@ export class JobRunner {
    */
   async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.#running = false;
-    for (const wake of [...this.#sleepers]) wake();
+    this.#wakeSleepers();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve('deadline'), timeoutMs);
@@ -134,7 +148,7 @@ export class JobRunner {
     const job = this.#jobs.get(name);
     if (!job) throw new FlotillaError('NOT_FOUND', { detail: `no job named "${name}" in this service` });
     if (!this.#running) throw new FlotillaError('SHUTTING_DOWN', { detail: 'jobs are not running' });
-    const row = await this.#insertRun(job, this.#options.clock(), 'manual');
+    const row = await this.#insertRun(job, this.#options.clock.now(), 'manual');
     if (!row) {
       throw new FlotillaError('CONFLICT', { detail: `job "${name}" has a run for this very millisecond` });
     }
@@ -157,7 +171,7 @@ export class JobRunner {
        ORDER BY r.tick DESC`,
       [names, limit],
     );
-    const now = this.#options.clock();
+    const now = this.#options.clock.now();
     return [...this.#jobs.values()].map((job) => {
       const next = job.nextTick(now);
       return {
@@ -198,13 +212,13 @@ export class JobRunner {
    * to catch up, its latest tick on record, so each one since is claimed in turn.
    */
   async #startingPoint(job: Job): Promise<number> {
-    if (job.missed === 'skip') return this.#options.clock();
+    if (job.missed === 'skip') return this.#options.clock.now();
     const { rows } = await this.#options.db.query<{ tick: Date | string | null }>(
       "SELECT max(tick) AS tick FROM flotilla_job_runs WHERE job = $1 AND trigger = 'schedule'",
       [job.name],
     );
     const last = rows[0]?.tick;
-    return last == null ? this.#options.clock() : new Date(last).getTime();
+    return last == null ? this.#options.clock.now() : new Date(last).getTime();
   }
 
   async #insertRun(job: Job, tick: number, trigger: JobTrigger): Promise<JobRunRow | undefined> {
@@ -308,8 +322,8 @@ export class JobRunner {
 
   async #prune(): Promise<void> {
     const { db, clock, retentionMs } = this.#options;
-    if (clock() - this.#lastPrune < PRUNE_EVERY_MS) return;
-    this.#lastPrune = clock();
+    if (clock.now() - this.#lastPrune < PRUNE_EVERY_MS) return;
+    this.#lastPrune = clock.now();
     await db.query(
       `DELETE FROM flotilla_job_runs AS r
        WHERE r.job = ANY($1) AND r.status = 'done' AND r.finished_at < now() - $2 * interval '1 millisecond'
@@ -425,11 +439,15 @@ export class JobRunner {
 
   /** Resolves true once the clock reaches `at`, false if the runner stopped first. */
   async #waitUntil(at: number): Promise<boolean> {
-    for (let now = this.#options.clock(); now < at; now = this.#options.clock()) {
+    for (let now = this.#options.clock.now(); now < at; now = this.#options.clock.now()) {
       if (!this.#running) return false;
       await this.#sleep(Math.min(at - now, LONGEST_SLEEP_MS));
     }
     return this.#running;
+  }
+
+  #wakeSleepers(): void {
+    for (const wake of [...this.#sleepers]) wake();
   }
 
   #sleep(ms: number, expose?: (wake: () => void) => void): Promise<void> {

@@ -7,6 +7,10 @@ import { logConfigSchema, telemetryConfigSchema } from '../telemetry/index.js';
 export const baseConfigSchema = {
   HOST: env.string({ default: '127.0.0.1', describe: 'interface to listen on' }),
   PORT: env.port({ default: 0, describe: 'port to listen on; 0 picks a free one' }),
+  NODE_ENV: env.string({
+    default: 'development',
+    describe: '`production` turns off development checks, such as typed clients validating answers',
+  }),
   ...logConfigSchema,
   DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'], optional: true, secret: true }),
   DATA_DIR: env.string({ default: '.flotilla/data', describe: 'where embedded databases live' }),

@@ -1,4 +1,4 @@
-import type { ServiceClient } from '../client/index.js';
+import type { Contract, ServiceClient, TypedClient } from '../client/index.js';
 import type { ConfigSchema, ConfigValues } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { LoadBalancer } from '../discovery/index.js';
@@ -26,8 +26,16 @@ export interface ServiceContext<S extends ConfigSchema = ConfigSchema> {
   /**
    * The resilient client for another service (one per target per process: its own breaker,
    * bulkhead, retry budget and keep-alive pools). Settings from `CLIENT_<TARGET>_*` for `calls`.
+   * Given the target's contract instead of its name, the same client typed by the contract; its
+   * answers are checked against it unless `NODE_ENV` is `production` (docs/clients.md).
+   *
+   * @example
+   * ```ts
+   * const user = await context.client(usersApi).get('/users/:id', { params: { id } });
+   * ```
    */
   client(target: string): ServiceClient;
+  client<C extends Contract>(contract: C): TypedClient<C>;
   /** Publish in a `db.transaction` with its `tx`; subscribe before the service starts consuming. */
   readonly events: Pick<ServiceEvents, 'publish' | 'subscribe'>;
   /** Registers work to do when the process stops, in the stage it belongs to. */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { clientConfigSchema } from '../client/index.js';
+import { type Contract, clientConfigSchema, typedClient } from '../client/index.js';
 import { type ConfigSchema, type Environment, loadConfig } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { LoadBalancer } from '../discovery/index.js';
 import {
+  type EventDispatcher,
   noSubscribers,
   registerEventRoutes,
   type ServiceEvents,
@@ -13,7 +14,7 @@ import {
 } from '../events/index.js';
 import { HealthMonitor } from '../health/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
-import { createJobsMetrics, JobRunner, registerJobRoutes } from '../jobs/index.js';
+import { createJobsMetrics, type JobClock, JobRunner, registerJobRoutes } from '../jobs/index.js';
 import {
   createLogger,
   createMetrics,
@@ -46,6 +47,8 @@ export interface StartServiceOptions {
   readonly events?: Pick<ServiceEventsOptions, 'relay' | 'consumer'>;
   /** Where log lines go; stdout by default. */
   readonly logDestination?: NodeJS.WritableStream;
+  /** The time the job runner decides due ticks by (`testClock()` in tests); the system clock otherwise. */
+  readonly clock?: JobClock;
 }
 
 export interface RunningService<S extends ConfigSchema = ConfigSchema> {
@@ -53,6 +56,11 @@ export interface RunningService<S extends ConfigSchema = ConfigSchema> {
   readonly port: number;
   readonly app: HttpServer;
   readonly context: ServiceContext<S>;
+  /**
+   * Runs the service's subscriptions for a delivery as its transport does (inbox, retries, dead
+   * letters): `deliverEvent` in `@flotilla/kit/testing` hands events to it without a transport.
+   */
+  readonly dispatcher: Pick<EventDispatcher, 'deliver'>;
   /** Runs the shutdown stages once; later calls return the same promise. */
   stop(): Promise<void>;
 }
@@ -127,6 +135,7 @@ async function assemble<S extends ConfigSchema>(
     metrics: createJobsMetrics(metrics.registry),
     tracing: telemetry,
     instanceId,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const context: ServiceContext<S> = {
     name: definition.name,
@@ -137,7 +146,12 @@ async function assemble<S extends ConfigSchema>(
     tracing: telemetry,
     health,
     balancer,
-    client: (target) => clients.get(target),
+    client: ((target: string | Contract) =>
+      typeof target === 'string'
+        ? clients.get(target)
+        : typedClient(target, clients.get(target.service), {
+            validateResponses: base.NODE_ENV !== 'production',
+          })) as ServiceContext<S>['client'],
     events,
     onShutdown: (stage, task) => lifecycle.onShutdown(stage, task),
   };
@@ -163,7 +177,7 @@ async function assemble<S extends ConfigSchema>(
     await lifecycle.shutdown();
   };
   let stopping: Promise<void> | undefined;
-  return { url, port, app, context, stop: () => (stopping ??= stop()) };
+  return { url, port, app, context, dispatcher: events.dispatcher, stop: () => (stopping ??= stop()) };
 }
 
 /** After listening: the embedded transport delivers to this server, and the relay may publish. */

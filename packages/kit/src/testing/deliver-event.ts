@@ -1,0 +1,48 @@
+import type { CloudEvent, DeliveryOutcome, EventData, EventDefinition } from '../events/index.js';
+import { cloudEvent } from '../events/publish-event.js';
+import type { RunningService } from '../service/index.js';
+
+export interface DeliverEventOptions {
+  /** Ordering key, carried as the CloudEvents `subject`, as the publisher would set it. */
+  readonly key?: string;
+  /** The event's id; give an earlier event's id to deliver that event again (a redelivery). */
+  readonly id?: string;
+  /** How often the transport has delivered it, this time included: past the limit it is dead-lettered. */
+  readonly deliveryCount?: number;
+}
+
+export interface DeliveredEvent<T = unknown> {
+  readonly event: CloudEvent<T>;
+  /** One per subscription of the service that the event matched, in subscription order. */
+  readonly outcomes: readonly DeliveryOutcome[];
+}
+
+/**
+ * Delivers an event of another service's contract to this service's subscriptions, through the
+ * same dispatcher and inbox as a transport's deliveries: the handlers run in their transactions,
+ * a redelivered id is a `duplicate`, a handler failing every attempt (or data off the schema) is
+ * `dead_lettered`. Resolves once every matching subscription committed or dead-lettered. The data
+ * is not checked first, so a test can show what an invalid event does.
+ *
+ * @example
+ * const { outcomes, event } = await deliverEvent(service, UserRegistered, { id: 'u1', email: 'a@b.c' }, { key: 'u1' });
+ * expect(outcomes).toEqual(['processed']);
+ * expect((await deliverEvent(service, UserRegistered, event.data, { id: event.id })).outcomes).toEqual(['duplicate']);
+ */
+export async function deliverEvent<D extends EventDefinition>(
+  service: Pick<RunningService, 'dispatcher'>,
+  definition: D,
+  data: EventData<D>,
+  options: DeliverEventOptions = {},
+): Promise<DeliveredEvent<EventData<D>>> {
+  const event = cloudEvent(definition, data, {
+    ...(options.key === undefined ? {} : { key: options.key }),
+    ...(options.id === undefined ? {} : { id: options.id }),
+  });
+  const outcomes = await service.dispatcher.deliver({
+    body: JSON.stringify(event),
+    deliveryCount: options.deliveryCount ?? 1,
+    headers: {},
+  });
+  return { event, outcomes };
+}
