@@ -1,6 +1,6 @@
 // Throughput of the users service with tracing off and on (100% sampled, exporting over OTLP to the
 // control plane's receiver), measured in one run and printed as a ratio. Modes alternate so drift
-// on a shared machine hits both alike. Run: npm run bench:tracing --
+// on a shared machine hits both alike. Run: npm run bench:tracing
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * Events end to end per transport, beside the raw client on the same broker in the same run.
- *   npm run bench:events --            (EVENTS=20000 by default)
+ *   npm run bench:events              (EVENTS=20000 by default)
  * Needs DATABASE_URL (PostgreSQL, default local); AMQP_URL / NATS_URL / KAFKA_URL default to local.
  *
  * Per transport two figures, both ending at the consumer's commit of effect + inbox row:
