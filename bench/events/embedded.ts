@@ -5,7 +5,7 @@
 import { defineService, startService } from '@flotilla/kit';
 import { openDatabase } from '@flotilla/kit/db';
 import { httpSubscriberDirectory, runEventMigrations, subscription } from '@flotilla/kit/events';
-import { counter, measure, Ping, type PipelineFigures, WRITERS } from './pipeline.js';
+import { counter, measure, type Path, Ping, type PipelineFigures, WRITERS } from './pipeline.js';
 
 export async function embedded(databaseUrl: string, count: number, tag: string): Promise<PipelineFigures> {
   const publisherDb = await openDatabase({
@@ -39,15 +39,19 @@ export async function embedded(databaseUrl: string, count: number, tag: string):
     }),
     { environment: { LOG_LEVEL: 'silent' }, database: consumerDb },
   );
-  const source = () =>
-    startService(defineService({ name: 'bench', version: '1.0.0', routes: () => {} }), {
+  const source = async (): Promise<Path> => {
+    const running = await startService(defineService({ name: 'bench', version: '1.0.0', routes: () => {} }), {
       environment: { LOG_LEVEL: 'silent' },
       database: publisherDb,
-      events: { relay: { pollIntervalMs: 50 } },
       subscriberDirectory: httpSubscriberDirectory({
         instances: async () => [{ service: 'sink', url: sink.url }],
       }),
     });
+    return {
+      stop: () => running.stop(),
+      publish: (tx, data) => running.context.events.publish(tx, Ping, data),
+    };
+  };
   try {
     return await measure(publisherDb, count, committed, source);
   } finally {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referenceFiles } from '../../packages/create-flotilla/src/reference-files.js';
 import { PUBLISHED_PACKAGES } from '../../scripts/published-packages.js';
 import { dockerEntry } from '../support/docker-entry.js';
 import { freePort } from '../support/free-port.js';
@@ -23,6 +24,7 @@ const { version } = JSON.parse(readFileSync(join(repositoryRoot, 'packages/kit/p
 
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-adopt-'));
 const project = join(scratch, 'my-system');
+const reference = join(scratch, 'reference-system');
 let registry: LocalRegistry;
 const started = new Set<RunningSystem>();
 
@@ -63,14 +65,22 @@ beforeAll(async () => {
     // Only what a user needs: built code, its maps and declarations, the README, the manifest.
     for (const { path } of packed?.files ?? []) {
       expect(path, `${directory}: ${path}`).toMatch(
-        /^(package\.json|README\.md|bin\/[^/]+\.js|dist\/.+\.(js|d\.ts|map|sql)|ui\/.+|template\/.+)$/,
+        /^(package\.json|README\.md|bin\/[^/]+\.js|dist\/.+\.(js|d\.ts|map|sql)|ui\/.+|(template|reference)\/.+)$/,
       );
+      // A template is a project's sources, its services' tests included.
+      if (/^(template|reference)\//.test(path)) continue;
       expect(path, `${directory}: ${path}`).not.toMatch(/\.test\.|(^|\/)src\//);
     }
     await npm(['publish', join(scratch, packed!.filename)], scratch);
   }
   await npm(['create', '--yes', `flotilla@${version}`, 'my-system'], scratch);
+  await npm(
+    ['create', '--yes', `flotilla@${version}`, 'reference-system', '--', '--template', 'reference'],
+    scratch,
+  );
+  // One after the other: the second install finds every package in the cache the first filled.
   await npm(['install', '--no-audit', '--no-fund'], project);
+  await npm(['install', '--no-audit', '--no-fund'], reference);
 }, 900_000);
 
 afterAll(async () => {
@@ -85,8 +95,9 @@ afterAll(async () => {
     }
   }
   await registry?.stop();
+  // Two projects' node_modules: longer than the default hook timeout on a busy machine.
   rmSync(scratch, { recursive: true, force: true });
-});
+}, 180_000);
 
 describe('a project of its own, from the published packages', () => {
   it('depends on the packages by version and links nothing from this repository', () => {
@@ -174,6 +185,40 @@ export const broken = () => typedClient(catalogApi, client).get('/catalog/:id', 
   });
 });
 
+describe('the reference system as a project of its own', () => {
+  it("holds this repository's flotilla.config and services as they are, on the published packages", () => {
+    for (const [path, text] of Object.entries(referenceFiles(repositoryRoot))) {
+      expect(readFileSync(join(reference, path), 'utf8'), path).toBe(text);
+    }
+    const manifest = JSON.parse(readFileSync(join(reference, 'package.json'), 'utf8'));
+    expect(manifest.dependencies).toMatchObject({ '@flotilla/kit': version, '@flotilla/cli': version });
+  });
+
+  it('passes its own tests and the strict type check', async () => {
+    const tests = await npm(['test'], reference);
+    expect(tests.stdout).toMatch(/Tests\s+\d+ passed/);
+    await npm(['exec', '--', 'tsc', '--noEmit'], reference);
+  }, 300_000);
+
+  it('starts and serves its users through the gateway', async () => {
+    const ports = { CONTROL_PLANE_PORT: String(await freePort()), GATEWAY_PORT: String(await freePort()) };
+    const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
+    const system = await startSystem(ports, reference);
+    await routed(`${gateway}/api/users`);
+    const created = await fetch(`${gateway}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Ada', email: 'ada@example.com' }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const read = await fetch(`${gateway}/api/users/${id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id, email: 'ada@example.com' });
+    await stopSystem(system);
+  }, 180_000);
+});
+
 describe("this repository's images", () => {
   it.each([
     ['control-plane.Dockerfile', {}],
@@ -193,9 +238,9 @@ interface RunningSystem {
   readonly output: () => string;
 }
 
-async function startSystem(ports: Record<string, string>): Promise<RunningSystem> {
+async function startSystem(ports: Record<string, string>, cwd = project): Promise<RunningSystem> {
   const child = spawn('npm', ['start'], {
-    cwd: project,
+    cwd,
     env: { ...process.env, ...registry.environment, ...PLAIN, ...ports, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

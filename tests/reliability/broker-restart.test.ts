@@ -5,6 +5,7 @@ import {
   noSubscribers,
   OutboxRelay,
   openTransport,
+  outboxEntries,
   publishEvent,
   runEventMigrations,
 } from '@flotilla/kit/events';
@@ -219,13 +220,10 @@ describe.each(brokers)('broker restart: $name', ({ figureId, title, open }) => {
     await expect
       .poll(
         async () =>
-          Object.fromEntries(
-            (
-              await publisherDb.query<{ status: string; n: string }>(
-                'SELECT status, count(*) AS n FROM flotilla_outbox GROUP BY status',
-              )
-            ).rows.map((row) => [row.status, Number(row.n)]),
-          ),
+          (await outboxEntries(publisherDb)).reduce<Record<string, number>>((counts, entry) => {
+            counts[entry.status] = (counts[entry.status] ?? 0) + 1;
+            return counts;
+          }, {}),
         { timeout: 30_000 },
       )
       .toEqual({ sent: EVENTS });

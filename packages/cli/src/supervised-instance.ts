@@ -26,6 +26,8 @@ export interface InstanceView {
   readonly state: InstanceState;
   readonly restarts: number;
   readonly url: string | undefined;
+  /** Why the process's sources were not started (a failed build or check), until a good version runs. */
+  readonly problem: string | undefined;
 }
 
 /** What an instance needs from its supervisor to run a child. */
@@ -52,6 +54,10 @@ export class SupervisedInstance {
   #restartTimer: NodeJS.Timeout | undefined;
   /** The next exit was caused on purpose (kill), and the restart line says so. */
   #killedOnPurpose = false;
+  /** The next exit is a stop asked for (a restart for changed sources): not a crash. */
+  #stoppedOnPurpose = false;
+  #settle: (() => void)[] = [];
+  problem: string | undefined;
 
   constructor(
     readonly spec: ProcessSpec,
@@ -77,6 +83,7 @@ export class SupervisedInstance {
       state: this.#state,
       restarts: this.restarts,
       url: this.#url,
+      problem: this.problem,
     };
   }
 
@@ -89,22 +96,34 @@ export class SupervisedInstance {
 
   set(state: InstanceState): void {
     this.#state = state;
+    if (state !== 'starting') for (const settle of this.#settle.splice(0)) settle();
     this.host.onChange();
+  }
+
+  /** Resolves once the instance is no longer starting: ready, or exited, or given up on. */
+  settled(): Promise<InstanceState> {
+    if (this.#state !== 'starting') return Promise.resolve(this.#state);
+    return new Promise((resolve) => this.#settle.push(() => resolve(this.#state)));
   }
 
   /**
    * Spawns the child; resolves once it is ready (over IPC, or its `readyUrl` answers), has
-   * exited, or its ready wait ran out. Children have an IPC channel: a service reports readiness
-   * over it, and notices the supervisor dying however abruptly, so nothing is orphaned.
+   * exited, or its ready wait ran out. Node children have an IPC channel: a service reports
+   * readiness over it, and notices the supervisor dying however abruptly, so nothing is orphaned.
+   * A `command` has no such channel: it is ready when its `readyUrl` answers, or once started.
    */
   spawn(): Promise<void> {
-    const child = spawn(process.execPath, nodeArguments(this.spec.entry), {
-      cwd: this.host.cwd,
+    const { entry, command } = this.spec;
+    const [program, args] = command
+      ? [command[0] as string, command.slice(1)]
+      : [process.execPath, nodeArguments(entry as string)];
+    const child = spawn(program, args, {
+      cwd: this.spec.cwd ?? this.host.cwd,
       env: { ...this.host.environment, ...this.spec.environment, FLOTILLA_INSTANCE: this.id },
       // Own process group: a terminal's Ctrl-C reaches only the supervisor, which stops children in
       // order, and a group kill takes grandchildren with it.
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: command ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.#child = child;
     this.#url = undefined;
@@ -117,14 +136,43 @@ export class SupervisedInstance {
       this.#url = message.url;
       this.set('ready');
     });
-    child.on('error', (error) => this.host.log(`${this.id} could not start: ${error.message}`));
+    child.on('error', (error) => {
+      this.host.log(`${this.id} could not start: ${error.message}`);
+      // A program that could not be run has no exit to wait for.
+      if (child.pid === undefined && this.#child === child) this.host.onExit(this, null, null);
+    });
     child.once('exit', (code, signal) => {
       if (this.#child !== child) return;
       // Grandchildren left in the group go with it.
       killGroup(child.pid, 'SIGKILL');
       this.host.onExit(this, code, signal);
     });
-    return this.spec.readyUrl ? this.#waitForUrl(child, this.spec.readyUrl) : Promise.resolve();
+    if (this.spec.readyUrl) return this.#waitForUrl(child, this.spec.readyUrl);
+    if (command && child.pid !== undefined) this.set('ready');
+    return Promise.resolve();
+  }
+
+  /** Whether the last exit was a stop asked for; clears the flag. */
+  takeStoppedOnPurpose(): boolean {
+    const stopped = this.#stoppedOnPurpose;
+    this.#stoppedOnPurpose = false;
+    return stopped;
+  }
+
+  /**
+   * Stops the instance on purpose, not to be restarted as a crash: SIGTERM (a service drains and
+   * deregisters), SIGKILL after `timeoutMs`. Resolves once it has exited.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.cancelRestart();
+    const exited = this.exited;
+    if (!exited) return;
+    this.#stoppedOnPurpose = true;
+    this.terminate();
+    if ((await Promise.race([exited, sleep(timeoutMs, 'late' as const)])) === 'late') {
+      this.forceKill();
+      await exited;
+    }
   }
 
   /** How the last exit came about, for the supervisor's restart line; clears the purpose flag. */

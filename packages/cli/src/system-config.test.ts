@@ -36,6 +36,33 @@ describe('flotilla.config', () => {
       role: 'service',
       instances: 1,
       environment: { A: '1' },
+      watch: [dir],
+    });
+  });
+
+  it('runs a command in its cwd, after its build, watching that directory', () => {
+    const [pricing] = load({
+      processes: [
+        {
+          name: 'pricing',
+          command: ['go', 'run', '.'],
+          cwd: 'src',
+          build: ['go', 'vet', './...'],
+          requires: ['go'],
+          readyUrl: 'http://127.0.0.1:9000/health',
+        },
+      ],
+    });
+    expect(pricing).toEqual({
+      name: 'pricing',
+      command: ['go', 'run', '.'],
+      cwd: join(dir, 'src'),
+      build: ['go', 'vet', './...'],
+      requires: ['go'],
+      readyUrl: 'http://127.0.0.1:9000/health',
+      role: 'service',
+      instances: 1,
+      watch: [join(dir, 'src')],
     });
   });
 
@@ -52,6 +79,27 @@ describe('flotilla.config', () => {
       /processes\[0\]\.instances: must be an integer from 1 to 32/,
     ],
     [{ processes: [{ name: 'billing', entry: 'src/nope.ts' }] }, /processes\[0\]\.entry: no such file/],
+    [
+      { processes: [{ name: 'pricing', command: 'go run .' }] },
+      /processes\[0\]\.command: must be an array of strings, the program first/,
+    ],
+    [
+      { processes: [{ name: 'pricing', command: [] }] },
+      /processes\[0\]\.command: must be an array of strings/,
+    ],
+    [
+      { processes: [{ name: 'pricing', entry: 'src/main.ts', command: ['go', 'run', '.'] }] },
+      /processes\[0\]: give either "entry" .* or "command"/,
+    ],
+    [{ processes: [{ name: 'pricing' }] }, /processes\[0\]: give either "entry"/],
+    [
+      { processes: [{ name: 'pricing', command: ['go'], cwd: 'nowhere' }] },
+      /processes\[0\]\.cwd: no such directory "nowhere"/,
+    ],
+    [
+      { processes: [{ name: 'pricing', command: ['go'], requires: ['bin/go'] }] },
+      /processes\[0\]\.requires\[0\]: /,
+    ],
     [
       { processes: [{ name: 'billing', entry: 'src/main.ts', env: { A: 1 } }] },
       /processes\[0\]\.env\.A: expected string/,

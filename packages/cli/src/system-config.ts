@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { UsageError } from './cli-error.js';
+import { entrySourceDirectories } from './source-directories.js';
 import type { ProcessSpec } from './system.js';
 
 export const CONFIG_FILE = 'flotilla.config';
@@ -11,10 +12,18 @@ export const MAX_INSTANCES = 32;
 
 const Name = Type.String({ pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63 });
 
+// Titled, because Type.Optional copies a schema and the copy is what an error points at.
+const Argv = Type.Array(Type.String({ minLength: 1 }), { minItems: 1, title: 'argv' });
+
 const ProcessEntry = Type.Object(
   {
     name: Name,
-    entry: Type.String({ minLength: 1 }),
+    entry: Type.Optional(Type.String({ minLength: 1 })),
+    command: Type.Optional(Argv),
+    cwd: Type.Optional(Type.String({ minLength: 1 })),
+    build: Type.Optional(Argv),
+    requires: Type.Optional(Type.Array(Type.String({ pattern: '^[^/\\s]+$' }))),
+    watch: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     instances: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INSTANCES })),
     env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String())),
     role: Type.Optional(
@@ -31,6 +40,7 @@ const SystemConfig = Type.Object(
   { additionalProperties: false },
 );
 type SystemConfig = Static<typeof SystemConfig>;
+type ProcessEntry = Static<typeof ProcessEntry>;
 
 /** `/processes/1/instances` → `processes[1].instances`, as a person writes it. */
 function fieldName(path: string): string {
@@ -41,8 +51,10 @@ function fieldName(path: string): string {
 }
 
 function describe(error: { path: string; message: string; schema: unknown }): string {
-  const schema = error.schema as { pattern?: string; minimum?: number; maximum?: number };
+  const schema = error.schema as { pattern?: string; minimum?: number; maximum?: number; title?: string };
   if (schema === Name) return 'must be lowercase kebab-case (e.g. "billing" or "order-history")';
+  if (schema.title === Argv.title)
+    return 'must be an array of strings, the program first (e.g. ["go", "run", "."])';
   if (schema.minimum !== undefined && schema.maximum !== undefined) {
     return `must be an integer from ${schema.minimum} to ${schema.maximum}`;
   }
@@ -87,18 +99,48 @@ export function loadSystemConfig(file: string): ProcessSpec[] {
   return config.processes.map((entry, index) => {
     if (seen.has(entry.name)) throw fail(`processes[${index}].name: "${entry.name}" is used twice`);
     seen.add(entry.name);
-    const path = resolveEntry(file, entry.entry);
-    if (!path) throw fail(`processes[${index}].entry: no such file or package export "${entry.entry}"`);
-    return {
-      name: entry.name,
-      entry: path,
-      role: entry.role ?? 'service',
-      instances: entry.instances ?? 1,
-      ...(entry.env ? { environment: entry.env } : {}),
-      ...(entry.urls ? { urls: entry.urls } : {}),
-      ...(entry.readyUrl ? { readyUrl: entry.readyUrl } : {}),
-    };
+    return { name: entry.name, ...howToRun(file, entry, (detail) => fail(`processes[${index}]${detail}`)) };
   });
+}
+
+/** A directory relative to the system file, which must exist. */
+function directory(file: string, path: string, field: string, fail: (detail: string) => Error): string {
+  const dir = resolve(dirname(file), path);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw fail(`.${field}: no such directory "${path}"`);
+  return dir;
+}
+
+/** The entry's fields, resolved against the system file; `fail` takes the field's own part. */
+function howToRun(
+  file: string,
+  entry: ProcessEntry,
+  fail: (detail: string) => Error,
+): Omit<ProcessSpec, 'name'> {
+  if ((entry.entry === undefined) === (entry.command === undefined)) {
+    throw fail(
+      ': give either "entry" (a Node file or package export) or "command" (a program and its arguments)',
+    );
+  }
+  const cwd = entry.cwd ? directory(file, entry.cwd, 'cwd', fail) : dirname(file);
+  const common = {
+    role: entry.role ?? 'service',
+    instances: entry.instances ?? 1,
+    ...(entry.env ? { environment: entry.env } : {}),
+    ...(entry.urls ? { urls: entry.urls } : {}),
+    ...(entry.readyUrl ? { readyUrl: entry.readyUrl } : {}),
+    ...(entry.build ? { build: entry.build } : {}),
+    ...(entry.requires ? { requires: entry.requires } : {}),
+  } as const;
+  const watch = entry.watch?.map((path, index) => directory(file, path, `watch[${index}]`, fail));
+  if (entry.command) return { ...common, command: entry.command, cwd, watch: watch ?? [cwd] };
+  const path = resolveEntry(file, entry.entry as string);
+  if (!path) throw fail(`.entry: no such file or package export "${entry.entry}"`);
+  return {
+    ...common,
+    entry: path,
+    ...(entry.cwd || entry.build ? { cwd } : {}),
+    watch: watch ?? entrySourceDirectories(path, dirname(file)),
+  };
 }
 
 /** Appends a process to a system file, keeping the rest of it as it is. */

@@ -9,8 +9,18 @@ export type ProcessRole = 'control-plane' | 'gateway' | 'service';
 /** One process of a system, as the supervisor starts it. */
 export interface ProcessSpec {
   readonly name: string;
-  /** A JavaScript file, or a TypeScript one (run through tsx). */
-  readonly entry: string;
+  /** A JavaScript file, or a TypeScript one (run through tsx); or else `command`. */
+  readonly entry?: string;
+  /** A program and its arguments, for a process that is not Node (Go, Python, Rust…). */
+  readonly command?: readonly string[];
+  /** Where `command` and `build` run; the supervisor's own directory when not given. */
+  readonly cwd?: string;
+  /** Run to completion before the process starts, and again before each restart for a change. */
+  readonly build?: readonly string[];
+  /** Executables that must be on PATH, else the process is left out. */
+  readonly requires?: readonly string[];
+  /** Directories whose changes restart the process under `start --watch`. */
+  readonly watch?: readonly string[];
   readonly role: ProcessRole;
   readonly instances: number;
   readonly environment?: Readonly<Record<string, string>>;

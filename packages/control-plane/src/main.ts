@@ -12,12 +12,21 @@ const schema = {
     default: '.flotilla/control-plane/registry.json',
     describe: 'file the registrations are saved to, to survive a restart',
   }),
+  TELEMETRY_SNAPSHOT_PATH: env.string({
+    default: '.flotilla/control-plane/telemetry.json',
+    describe: 'file recent traces and log lines are saved to, to survive a restart',
+  }),
   CHECK_TICK: env.duration({ default: 100, describe: 'how often due checks are looked at' }),
   EVENTS_URL: env.url({
     check: { 'kafka:': parseKafkaUrl },
     optional: true,
     secret: true,
     describe: "the system's events transport, for the dashboard",
+  }),
+  GATEWAY_URL: env.url({
+    optional: true,
+    describe:
+      "the gateway the dashboard's API explorer sends requests through; default: the registered gateway",
   }),
 };
 
@@ -37,9 +46,11 @@ try {
     port: config.PORT,
     logger,
     snapshotPath: config.REGISTRY_SNAPSHOT_PATH,
+    telemetrySnapshotPath: config.TELEMETRY_SNAPSHOT_PATH,
     checkTickMs: config.CHECK_TICK,
     // The kind, label and host the transport itself declares, never the URL's credentials.
     transport: describeTransport(config.EVENTS_URL),
+    ...(config.GATEWAY_URL ? { gatewayUrl: config.GATEWAY_URL } : {}),
     ...(config.EVENTS_URL?.startsWith('kafka:')
       ? { consumerLag: await kafkaLagReader(parseKafkaUrl(config.EVENTS_URL).brokers) }
       : {}),

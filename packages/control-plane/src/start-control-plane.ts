@@ -8,6 +8,9 @@ import {
   registerDashboard,
   type TransportView,
 } from './dashboard/index.js';
+import { registerLineageRoutes } from './dashboard/lineage-routes.js';
+import { LogStore, registerLogRoutes } from './logs/index.js';
+import { persistTelemetry } from './persistence/telemetry-snapshot.js';
 import { CheckRunner } from './registry/check-runner.js';
 import { ServiceCatalog } from './registry/service-catalog.js';
 import { loadSnapshot, SnapshotWriter } from './registry/snapshot-file.js';
@@ -19,6 +22,8 @@ export interface ControlPlaneOptions {
   readonly logger: Logger;
   /** Where registrations are saved to survive a restart; none when undefined. */
   readonly snapshotPath?: string;
+  /** Where recent traces and log lines are saved to survive a restart; none when undefined. */
+  readonly telemetrySnapshotPath?: string;
   readonly datacenter?: string;
   readonly nodeName?: string;
   /** How often checks, TTLs and reaping are looked at (ms). */
@@ -27,6 +32,8 @@ export interface ControlPlaneOptions {
   readonly transport?: TransportView;
   /** Reads the transport's consumer lag (Kafka); closed when the control plane stops. */
   readonly consumerLag?: ConsumerLagReader;
+  /** The gateway the dashboard's API explorer sends through; the registered `gateway` by default. */
+  readonly gatewayUrl?: string;
 }
 
 export interface RunningControlPlane {
@@ -39,8 +46,9 @@ export interface RunningControlPlane {
 }
 
 /**
- * The control plane: the Consul-compatible registry under `/v1`, the OTLP/HTTP trace receiver
- * (`POST /v1/traces`) with its trace API (`/api/traces`), and the dashboard (`/ui`, `/api/overview`).
+ * The control plane: the Consul-compatible registry under `/v1`, the OTLP/HTTP trace and logs
+ * receivers (`POST /v1/traces`, `POST /v1/logs`) with their APIs (`/api/traces`, `/api/logs`), event
+ * lineage fanned out to the services (`/api/events/lineage`), and the dashboard (`/ui`, `/api/overview`).
  */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<RunningControlPlane> {
   const { logger } = options;
@@ -85,13 +93,25 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     // Blocking queries and checks make this API chatty; its access lines are debug-level noise.
     { prefix: '/v1', logLevel: 'warn' },
   );
-  await registerTraceRoutes(app, new TraceStore());
+  const traces = new TraceStore();
+  const logs = new LogStore();
+  const telemetry = options.telemetrySnapshotPath
+    ? await persistTelemetry({ path: options.telemetrySnapshotPath, traces, logs, logger })
+    : undefined;
+  await registerTraceRoutes(app, traces);
+  await registerLogRoutes(app, logs);
   // The dashboard reads the registry through its own Consul API, like any other client would.
   let selfUrl = '';
   registerDashboard(app, {
     listServices: () => consulServices(selfUrl)(),
     ...(options.transport ? { transport: () => options.transport } : {}),
     ...(options.consumerLag ? { consumerLag: options.consumerLag } : {}),
+    ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
+  });
+  registerLineageRoutes(app, {
+    listServices: () => consulServices(selfUrl)(),
+    fetch: globalThis.fetch,
+    timeoutMs: 1500,
   });
   const reapWatch = setInterval(() => {
     if (catalog.catalogIndex !== lastPersistedIndex) {
@@ -122,6 +142,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     persist();
     await writer?.flush();
     await app.close();
+    await telemetry?.stop();
     await options.consumerLag?.close();
   };
   return { url, port, app, catalog, stop: () => (stopping ??= stop()) };

@@ -1,15 +1,25 @@
 // @ts-check
 
 /**
- * GET or POST JSON; a problem+json answer becomes an Error carrying the problem's words. `T` is what
- * the caller expects the endpoint to answer.
+ * GET or POST JSON (`body` is sent as JSON); a problem+json answer becomes an Error carrying the
+ * problem's words. `T` is what the caller expects the endpoint to answer.
  * @template T
  * @param {string} path
- * @param {{ method?: string }} [init]
+ * @param {{ method?: string, body?: unknown }} [init]
  * @returns {Promise<T>}
  */
 export async function api(path, init = {}) {
-  const response = await fetch(path, { ...init, headers: { accept: 'application/json' } });
+  const { body: payload, ...rest } = init;
+  const response = await fetch(
+    path,
+    payload === undefined
+      ? { ...rest, headers: { accept: 'application/json' } }
+      : {
+          ...rest,
+          headers: { accept: 'application/json', 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+        },
+  );
   const text = await response.text();
   /** @type {unknown} */
   let body;

@@ -1,7 +1,11 @@
 // @ts-check
 import { api, messageOf } from './api.js';
 import { find, h, mount } from './dom.js';
+import { showExplorer } from './explorer.js';
 import { setKnownServices } from './format.js';
+import { hideJobs, showJobs } from './jobs.js';
+import { initLineage } from './lineage.js';
+import { hideLogs, initLogs, showLogs } from './logs.js';
 import { renderCards } from './service-cards.js';
 import { renderTopology } from './topology.js';
 import { initTraces, searchTraces, setServiceChoices, setTracesApi } from './traces.js';
@@ -24,7 +28,16 @@ function showTab(name) {
   }
   find('#tab-overview', HTMLElement).hidden = name !== 'overview';
   find('#tab-traces', HTMLElement).hidden = name !== 'traces';
+  find('#tab-explorer', HTMLElement).hidden = name !== 'explorer';
+  find('#tab-jobs', HTMLElement).hidden = name !== 'jobs';
+  find('#tab-logs', HTMLElement).hidden = name !== 'logs';
+  find('#tab-events', HTMLElement).hidden = name !== 'events';
+  if (name === 'logs') showLogs();
+  else hideLogs();
   if (name === 'traces') searchTraces();
+  if (name === 'explorer') showExplorer();
+  if (name === 'jobs') showJobs();
+  else hideJobs();
   history.replaceState(null, '', `#${name}`);
 }
 
@@ -84,5 +97,8 @@ for (const button of document.querySelectorAll('[data-tab]')) {
   if (button instanceof HTMLElement) button.addEventListener('click', () => showTab(button.dataset.tab));
 }
 initTraces();
-showTab(location.hash === '#traces' ? 'traces' : 'overview');
+initLogs();
+initLineage();
+const opened = location.hash.slice(1);
+showTab(['traces', 'explorer', 'jobs', 'logs', 'events'].includes(opened) ? opened : 'overview');
 refresh();

@@ -1,6 +1,7 @@
 // @ts-check
 import { api, messageOf } from './api.js';
 import { h, mount } from './dom.js';
+import { openLineage } from './lineage.js';
 
 /** @typedef {import('../src/dashboard/read-dead-letters.js').DeadLetterView} DeadLetterView */
 
@@ -49,7 +50,19 @@ async function load(panel, service) {
               h(
                 'td',
                 { title: letter.id },
-                h('code', {}, String(letter.type ?? letter.eventType ?? letter.id)),
+                letter.eventId
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'link',
+                        title: 'open its lineage',
+                        'data-lineage': String(letter.eventId),
+                        onclick: () => openLineage({ id: String(letter.eventId) }),
+                      },
+                      h('code', {}, String(letter.type ?? letter.eventType ?? letter.eventId)),
+                    )
+                  : h('code', {}, String(letter.type ?? letter.eventType ?? letter.id)),
               ),
               h(
                 'td',

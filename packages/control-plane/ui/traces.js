@@ -12,6 +12,11 @@ export function setTracesApi(path) {
   tracesApi = path;
 }
 
+/** Where traces are read, as the overview last said. */
+export function tracesApiPath() {
+  return tracesApi;
+}
+
 /**
  * Keeps the service filter's choices in step with what the registry knows.
  * @param {string[]} names
@@ -97,7 +102,7 @@ function row(trace) {
 }
 
 /** @param {string} name */
-function tag(name) {
+export function tag(name) {
   const element = h('span', { class: 'tag' }, name);
   element.style.borderColor = serviceColour(name);
   return element;

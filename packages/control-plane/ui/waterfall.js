@@ -1,6 +1,7 @@
 // @ts-check
 import { h, mount } from './dom.js';
 import { millis, serviceColour } from './format.js';
+import { openLogsOfTrace } from './logs.js';
 
 const MESSAGING = new Set(['producer', 'consumer']);
 
@@ -48,7 +49,11 @@ export function renderWaterfall(container, trace, traceId) {
   const total = Math.max(end - start, 0.001);
   const at = (/** @type {number} */ time) => `${((time - start) / total) * 100}%`;
   const services = [...new Set(rows.map((row) => row.span.service))];
-  const detail = h('div', { class: 'span-detail muted' }, 'Select a span to see its attributes and events.');
+  const detail = h(
+    'div',
+    { class: 'span-detail muted', 'data-trace': traceId },
+    'Select a span to see its attributes and events.',
+  );
 
   mount(
     container,
@@ -57,6 +62,16 @@ export function renderWaterfall(container, trace, traceId) {
       { class: 'trace-head' },
       h('h2', {}, 'Trace ', h('code', {}, traceId)),
       h('span', { class: 'muted' }, `${rows.length} spans · ${millis(total)}`),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          'data-trace-logs': traceId,
+          onclick: () => openLogsOfTrace(traceId),
+        },
+        'logs of this request',
+      ),
       h(
         'span',
         { class: 'legend' },
@@ -166,7 +181,17 @@ function showDetail(detail, span) {
     h(
       'p',
       { class: 'muted' },
-      `${span.kind} · ${millis(span.duration)} · span ${span.id}${span.error ? ' · error' : ''}`,
+      `${span.kind} · ${millis(span.duration)} · span ${span.id}${span.error ? ' · error' : ''} · `,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          'data-span-logs': span.id,
+          onclick: () => openLogsOfTrace(String(detail.dataset.trace)),
+        },
+        "this request's logs",
+      ),
     ),
     entries.length > 0
       ? h(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProject, ProjectError } from './create-project.js';
+import { referenceFiles, writeReferenceFiles } from './reference-files.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'create-flotilla-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -30,6 +31,32 @@ describe('createProject', () => {
       expect(existsSync(join(directory, file)), file).toBe(true);
     }
     expect(readFileSync(join(directory, 'README.md'), 'utf8')).toMatch(/^# my-system\n/);
+  });
+
+  it("lays out the reference system: this repository's flotilla.config and the services it runs", () => {
+    // What the package's build does, so the template holds the system as it is now.
+    const root = new URL('../../../', import.meta.url).pathname;
+    writeReferenceFiles(root);
+    const directory = join(scratch, 'reference');
+    createProject({ directory, name: 'reference', version: '1.2.3', template: 'reference' });
+    const files = referenceFiles(root);
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining(['flotilla.config', 'services/users/src/main.ts']),
+    );
+    for (const [path, text] of Object.entries(files)) {
+      expect(readFileSync(join(directory, path), 'utf8'), path).toBe(text);
+    }
+    // Another service's contract by a relative path (the project has no workspaces), and no test that
+    // needs this repository's test support.
+    expect(files['services/orders/src/routes.ts']).toContain("from '../../users/contract/index.js'");
+    expect(files['services/notifications/contract/index.ts']).toContain(
+      "from '../../orders/contract/index.js'",
+    );
+    expect(Object.values(files).join('\n')).not.toMatch(
+      /@flotilla\/(users|orders|notifications)\/contract|tests\/support/,
+    );
+    expect(files['services/users/src/users-service.test.ts']).toBeDefined();
+    expect(readFileSync(join(directory, 'Dockerfile'), 'utf8')).toContain('dist/services/users/src/main.js');
   });
 
   it('refuses a directory that is not empty, and leaves it as it was', () => {

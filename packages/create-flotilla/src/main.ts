@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createProject, ProjectError } from './create-project.js';
+import { createProject, ProjectError, TEMPLATES, type Template } from './create-project.js';
 
 const EXIT_USAGE = 2;
-const help = `usage: npm create flotilla@latest <directory> [-- --template minimal]
+const help = `usage: npm create flotilla@latest <directory> [-- --template minimal|reference]
 
-Makes <directory> a new Flotilla system: a control plane, a gateway and an example service with a
-route, a migration, an event and a test, on the installed @flotilla packages.
+Makes <directory> a new Flotilla system on the installed @flotilla packages: a control plane, a
+gateway and its services.
 
 options:
-  --template <name>   minimal (the only one so far)
+  --template <name>   minimal (default): one example service with a route, a migration, an event,
+                      a subscription, a job and a test
+                      reference: the reference system, users, orders and notifications
   -h, --help          this help`;
 
 const NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
@@ -38,7 +40,9 @@ const [target, extra] = parsed.positionals;
 if (!target) fail('missing <directory>, e.g. npm create flotilla@latest my-system');
 if (extra !== undefined) fail(`unexpected argument "${extra}"`);
 const template = parsed.values.template ?? 'minimal';
-if (template !== 'minimal') fail(`unknown template "${template}" (minimal)`);
+if (!TEMPLATES.includes(template as Template)) {
+  fail(`unknown template "${template}" (${TEMPLATES.join(', ')})`);
+}
 const directory = resolve(process.cwd(), target);
 const name = basename(directory).toLowerCase();
 if (!NAME.test(name)) fail(`"${name}" is not a valid package name; choose a lowercase directory name`);
@@ -47,17 +51,18 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
   version: string;
 };
 try {
-  createProject({ directory, name, version });
+  createProject({ directory, name, version, template: template as Template });
 } catch (error) {
   if (error instanceof ProjectError) fail(error.message);
   throw error;
 }
 const shown = relative(process.cwd(), directory) || '.';
-process.stdout.write(`Created ${shown}: a Flotilla system with the example service "catalog".
+const services = template === 'reference' ? 'users, orders, notifications' : 'catalog';
+process.stdout.write(`Created ${shown}: a Flotilla system with ${template === 'reference' ? 'the services' : 'the example service'} ${services}.
 
   cd ${shown}
   npm install
-  npm start        # control plane :8500 (dashboard /ui), gateway :8080, catalog
+  npm start        # control plane :8500 (dashboard /ui), gateway :8080, ${services}
   npm test
 
 Add a service: npx flotilla new service billing (then npm start routes /api/billing).

@@ -49,6 +49,13 @@ export const Create${pascal}Item = Type.Object(
   { additionalProperties: false },
 );
 
+/** How many items were created on one day (UTC), counted from the service's own events. */
+export const ${pascal}DailyCount = Type.Object({
+  day: Type.String({ format: 'date' }),
+  items: Type.Integer(),
+});
+export type ${pascal}DailyCount = Static<typeof ${pascal}DailyCount>;
+
 /** Published in the same transaction as the insert, keyed by the item's id. */
 export const ${pascal}ItemCreated = defineEvent({
   source: '${name}',
@@ -62,7 +69,49 @@ export const ${pascal}ItemCreated = defineEvent({
   created_at timestamptz not null default now()
 );
 `,
+    [`migrations/0002_create_${table}_daily_counts.sql`]: `create table ${table}_daily_counts (
+  day date primary key,
+  items integer not null
+);
+`,
+    'src/daily-counts.ts': `import { schedule } from '@flotilla/kit';
+import { subscription } from '@flotilla/kit/events';
+import { type ${pascal}Item, ${pascal}ItemCreated } from '../contract/index.js';
+
+/** How many days back a daily count is kept. */
+export const DAILY_COUNT_DAYS = 30;
+
+/**
+ * Counts each created item on its day, from the service's own events: a read model kept apart from
+ * the write. The inbox hands every event to it once, so a redelivery is not counted twice.
+ */
+export const countItems = subscription(
+  ${pascal}ItemCreated,
+  async (event, { tx }) => {
+    const item = event.data as ${pascal}Item;
+    await tx.query(
+      \`insert into ${table}_daily_counts (day, items) values (($1::timestamptz at time zone 'UTC')::date, 1)
+        on conflict (day) do update set items = ${table}_daily_counts.items + 1\`,
+      [item.createdAt],
+    );
+  },
+  { name: 'count-items' },
+);
+
+/** Nightly, across all instances: forgets the counts of days past the window. */
+export const forgetOldCounts = schedule(
+  '5 0 * * *',
+  async ({ tx, tick }) => {
+    await tx.query(
+      "delete from ${table}_daily_counts where day < (($1::timestamptz at time zone 'UTC') - make_interval(days => $2))::date",
+      [tick.toISOString(), DAILY_COUNT_DAYS],
+    );
+  },
+  { name: 'forget-old-counts' },
+);
+`,
     [`src/${name}-service.ts`]: `import { defineService } from '@flotilla/kit';
+import { countItems, forgetOldCounts } from './daily-counts.js';
 import { routes } from './routes.js';
 
 export const ${service} = defineService({
@@ -71,6 +120,8 @@ export const ${service} = defineService({
   description: 'The ${name} service.',
   publicPrefix: '/api/${name}',
   migrations: new URL('../migrations/', import.meta.url),
+  subscriptions: [countItems],
+  jobs: [forgetOldCounts],
   routes,
 });
 `,
@@ -78,7 +129,7 @@ export const ${service} = defineService({
 import type { ServiceContext } from '@flotilla/kit';
 import type { HttpServer } from '@flotilla/kit/http';
 import { Type } from '@sinclair/typebox';
-import { Create${pascal}Item, ${pascal}Item, ${pascal}ItemCreated } from '../contract/index.js';
+${importLine([`Create${pascal}Item`, `${pascal}DailyCount`, `${pascal}Item`, `${pascal}ItemCreated`], '../contract/index.js')}
 
 interface ItemRow {
   id: string;
@@ -126,6 +177,17 @@ export function routes(app: HttpServer, { db, events }: ServiceContext): void {
       return rows.map(toItem);
     },
   );
+
+  app.get(
+    '/${name}/daily-counts',
+    { schema: { tags: ['${name}'], response: { 200: Type.Array(${pascal}DailyCount) } } },
+    async () => {
+      const { rows } = await db.query<{ day: string; items: number }>(
+        "select to_char(day, 'YYYY-MM-DD') as day, items from ${table}_daily_counts order by day",
+      );
+      return rows;
+    },
+  );
 }
 `,
     'src/main.ts': `import { runService } from '@flotilla/kit';
@@ -135,17 +197,22 @@ import { ${service} } from './${name}-service.js';
 await runService(${service}, withDotEnv(process.env, process.cwd()));
 `,
     [`src/${name}-service.test.ts`]: `import { type RunningService, startService } from '@flotilla/kit';
-import { publishedEvents, testDatabase } from '@flotilla/kit/testing';
+import { deliverEvent, publishedEvents, testClock, testDatabase } from '@flotilla/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ${pascal}ItemCreated } from '../contract/index.js';
 import { ${service} } from './${name}-service.js';
 
 let service: RunningService;
 let database: Awaited<ReturnType<typeof testDatabase>>;
+// The service's jobs run by this clock: a test moves it to the next nightly run.
+const clock = testClock('2030-01-01T00:04:59Z');
 
 beforeAll(async () => {
   database = await testDatabase();
-  service = await startService(${service}, { environment: { LOG_LEVEL: 'warn' }, database });
+  service = await startService(${service}, { environment: { LOG_LEVEL: 'warn' }, database, clock });
 });
+
+const dailyCounts = async () => (await fetch(\`\${service.url}/${name}/daily-counts\`)).json();
 
 afterAll(async () => {
   await service?.stop();
@@ -172,6 +239,28 @@ describe('${name} service', () => {
     expect(event).toMatchObject({ source: '/${name}', subject: item.id, data: item });
   });
 
+  it('counts the items of each day from its events, once however often one is delivered', async () => {
+    const item = { id: 'c1', name: 'counted', createdAt: '2029-12-31T10:00:00.000Z' };
+    const first = await deliverEvent(service, ${pascal}ItemCreated, item, { key: item.id });
+    expect(first.outcomes).toEqual(['processed']);
+    const again = await deliverEvent(service, ${pascal}ItemCreated, item, { id: first.event.id });
+    expect(again.outcomes).toEqual(['duplicate']);
+    expect(await dailyCounts()).toContainEqual({ day: '2029-12-31', items: 1 });
+  });
+
+  it('forgets the counts of days past the window at the nightly run', async () => {
+    for (const [id, createdAt] of [
+      ['c2', '2029-11-01T10:00:00.000Z'],
+      ['c3', '2029-12-20T10:00:00.000Z'],
+    ] as const) {
+      await deliverEvent(service, ${pascal}ItemCreated, { id, name: id, createdAt }, { key: id });
+    }
+    expect(await dailyCounts()).toContainEqual({ day: '2029-11-01', items: 1 });
+    clock.advance(1_000);
+    await expect.poll(dailyCounts).not.toContainEqual({ day: '2029-11-01', items: 1 });
+    expect(await dailyCounts()).toContainEqual({ day: '2029-12-20', items: 1 });
+  });
+
   it('refuses a bad body with problem+json', async () => {
     const response = await fetch(\`\${service.url}/${name}\`, {
       method: 'POST',
@@ -191,4 +280,14 @@ describe('${name} service', () => {
 });
 `,
   };
+}
+
+// As the formatter writes it, so a new service lints clean whatever its name's length: sorted names,
+// on one line when it fits.
+function importLine(names: readonly string[], from: string): string {
+  const sorted = [...names].sort();
+  const line = `import { ${sorted.join(', ')} } from '${from}';`;
+  return line.length <= 110
+    ? line
+    : `import {\n${sorted.map((name) => `  ${name},\n`).join('')}} from '${from}';`;
 }

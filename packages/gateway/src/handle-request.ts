@@ -63,6 +63,14 @@ export function requestHandler(
       }
       const seconds = (performance.now() - context.started) / 1000;
       metrics.request(context.methodLabel, context.route.prefix, status, seconds);
+      // A line per request only at LOG_LEVEL=debug: on this path even building its fields costs.
+      if (logger.isLevelEnabled('debug')) {
+        const durationMs = Math.round(seconds * 10_000) / 10;
+        logger.debug(
+          { method: context.methodLabel, route: context.route.prefix, status, durationMs },
+          'request completed',
+        );
+      }
       return status;
     } catch (error) {
       context.span?.fail(error, error instanceof Error ? error.name : '_OTHER');

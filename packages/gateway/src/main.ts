@@ -6,6 +6,8 @@ import { HealthMonitor } from '@flotilla/kit/health';
 import {
   createLogger,
   createMetrics,
+  logShipperOptionsFrom,
+  OtlpLogShipper,
   startTelemetry,
   telemetryOptionsFrom,
   traceLogFields,
@@ -33,6 +35,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
   version: string;
 };
 const telemetry = startTelemetry(telemetryOptionsFrom(config, { name: 'gateway', version }));
+const shipping = logShipperOptionsFrom(config, { name: 'gateway', version });
+const shipper = shipping ? new OtlpLogShipper(shipping) : undefined;
 const logger = createLogger({
   name: 'gateway',
   level: config.LOG_LEVEL,
@@ -40,6 +44,7 @@ const logger = createLogger({
   secrets: loaded.secrets,
   // Lines written while handling a request carry its trace_id and span_id.
   ...(telemetry.enabled ? { mixin: traceLogFields } : {}),
+  ...(shipper ? { ship: shipper } : {}),
 });
 
 // Upstreams come from the registry; `UPSTREAMS=users=http://127.0.0.1:3001,…` fixes them instead
@@ -101,4 +106,5 @@ stopOnSignals(async () => {
   await gateway.close(config.SHUTDOWN_TIMEOUT);
   // The spans of the last requests are exported before the process ends.
   await telemetry.shutdown();
+  await shipper?.close();
 }, logger);

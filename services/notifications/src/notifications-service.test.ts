@@ -98,6 +98,23 @@ describe('notifications service', () => {
     expect(await listFor('u-twice')).toHaveLength(1);
   });
 
+  it('prunes notifications past the retention when its hourly job runs', async () => {
+    await notifications.context.db.query(
+      `insert into notifications (id, order_id, user_id, message, created_at)
+       values ('n-old', 'o-old', 'u-prune', 'old', now() - interval '91 days'),
+              ('n-new', 'o-new', 'u-prune', 'new', now() - interval '89 days')`,
+    );
+    const asked = await fetch(`${notifications.url}/jobs/prune-notifications/run`, { method: 'POST' });
+    expect(asked.status).toBe(202);
+    await expect
+      .poll(
+        async () =>
+          (await get<{ jobs: { runs: { status: string }[] }[] }>('/jobs')).body.jobs[0]?.runs[0]?.status,
+      )
+      .toBe('done');
+    expect((await listFor('u-prune')).map((n) => n.orderId)).toEqual(['o-new']);
+  });
+
   it('answers bad requests and unknown ids with problem+json', async () => {
     const missing = await get<{ code: string }>('/notifications/nope');
     expect([missing.status, missing.body.code]).toEqual([404, 'NOT_FOUND']);

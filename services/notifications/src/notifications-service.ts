@@ -1,5 +1,6 @@
 import { defineService } from '@flotilla/kit';
 import { orderNotifications } from './order-notifications.js';
+import { pruneNotifications } from './prune-notifications.js';
 import { notificationRoutes } from './routes.js';
 
 export const notificationsService = defineService({
@@ -9,5 +10,6 @@ export const notificationsService = defineService({
   publicPrefix: '/api/notifications',
   migrations: new URL('../migrations/', import.meta.url),
   subscriptions: [orderNotifications],
+  jobs: [pruneNotifications],
   routes: notificationRoutes,
 });

@@ -74,7 +74,7 @@ describe('flotilla new service', () => {
         env,
       },
     );
-    expect(vitest.stdout).toMatch(/Tests\s+4 passed \(4\)/);
+    expect(vitest.stdout).toMatch(/Tests\s+6 passed \(6\)/);
     const lint = await run(join(root, 'node_modules/.bin/biome'), ['check', 'services'], { cwd: scratch });
     expect(lint.stdout + lint.stderr).toMatch(/Checked \d+ files/);
   }, 90_000);

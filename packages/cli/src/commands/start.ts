@@ -3,15 +3,17 @@ import { resolve } from 'node:path';
 import { assertPortsFree } from '../assert-ports-free.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
+import { findExecutable } from '../find-executable.js';
 import { type Io, writeLine } from '../io.js';
 import { parseCommandArgs } from '../parse-command-args.js';
+import { type SourceWatcher, watchSources } from '../source-watcher.js';
 import { type InstanceView, Supervisor } from '../supervisor.js';
 import { startSupervisorControl } from '../supervisor-control.js';
 import { type ProcessSpec, portsInUse, systemPorts, wireSystem } from '../system.js';
 import { CONFIG_FILE, loadSystemConfig, MAX_INSTANCES } from '../system-config.js';
 import { Terminal } from '../terminal.js';
 
-const help = `usage: flotilla start [--config <file>] [--instances <name>=<n>]...
+const help = `usage: flotilla start [--config <file>] [--instances <name>=<n>]... [--watch]
 
 Starts the processes that ./${CONFIG_FILE} (or --config) lists — the control plane, the gateway and
 the services — each as its own process, restarts crashed ones with backoff, and stops them all in
@@ -20,6 +22,8 @@ order on Ctrl-C or SIGTERM.
 options:
   --config <file>            the system file (JSON) to run instead of ./${CONFIG_FILE}
   --instances <name>=<n>     run n instances of a process (repeatable), e.g. --instances users=3
+  --watch                    restart a process when its sources change (after its build and a
+                             syntax check pass; until then the running version keeps serving)
   -h, --help                 this help
 
 environment:
@@ -49,8 +53,8 @@ function statusLine(instances: readonly InstanceView[], startedAt: number): stri
   const ready = instances.filter((instance) => instance.state === 'ready').length;
   const restarts = instances.reduce((sum, instance) => sum + instance.restarts, 0);
   const notable = instances
-    .filter((instance) => instance.state !== 'ready')
-    .map((instance) => `${instance.id} ${instance.state}`);
+    .filter((instance) => instance.state !== 'ready' || instance.problem)
+    .map((instance) => `${instance.id} ${instance.problem ? 'not rebuilt' : instance.state}`);
   const seconds = Math.round((Date.now() - startedAt) / 1000);
   return [
     `flotilla ${ready}/${instances.length} ready`,
@@ -73,6 +77,22 @@ function chooseSystem(
   return { system: wireSystem(loadSystemConfig(file), systemPorts(io.env)), source: file };
 }
 
+/** Leaves out the processes whose `requires` are not all on PATH, saying so once for each. */
+function withRequiredTools(
+  system: readonly ProcessSpec[],
+  path: string | undefined,
+  log: (line: string) => void,
+): ProcessSpec[] {
+  return system.filter((spec) => {
+    const missing = (spec.requires ?? []).filter((tool) => !findExecutable(tool, path));
+    if (missing.length === 0) return true;
+    log(
+      `skipping ${spec.name}: requires ${missing.map((tool) => `"${tool}"`).join(', ')}, not found on PATH`,
+    );
+    return false;
+  });
+}
+
 export const startCommand: Command = {
   name: 'start',
   summary: 'run the system: control plane, gateway, services (Ctrl-C stops it)',
@@ -81,6 +101,7 @@ export const startCommand: Command = {
     const { values, positionals } = parseCommandArgs('start', args, {
       config: { type: 'string' },
       instances: { type: 'string', multiple: true },
+      watch: { type: 'boolean' },
     });
     if (values.help) {
       writeLine(io.stdout, help);
@@ -88,12 +109,12 @@ export const startCommand: Command = {
     }
     if (positionals.length > 0) throw new UsageError(`start: unexpected argument "${positionals[0]}"`);
     const chosen = chooseSystem(io, values.config);
-    const system = withInstances(chosen.system, values.instances ?? []);
-    // After every usage check: a taken port is a problem of this machine, not of the command.
-    await assertPortsFree(portsInUse(system, systemPorts(io.env)));
-
+    const configured = withInstances(chosen.system, values.instances ?? []);
     const terminal = new Terminal(io.stdout);
     const log = (line: string) => terminal.log(`[flotilla] ${line}`);
+    const system = withRequiredTools(configured, io.env.PATH, log);
+    // After every usage check: a taken port is a problem of this machine, not of the command.
+    await assertPortsFree(portsInUse(system, systemPorts(io.env)));
     const startedAt = Date.now();
     let allReady = false;
     const supervisor: Supervisor = new Supervisor({
@@ -128,9 +149,17 @@ export const startCommand: Command = {
     for (const spec of system) {
       for (const [label, url] of Object.entries(spec.urls ?? {})) log(`${label}: ${url}`);
     }
+    let watcher: SourceWatcher | undefined;
+    if (values.watch) {
+      watcher = watchSources(system, (name) => supervisor.reload(name));
+      await Promise.race([watcher.ready, io.interrupted]);
+      const watched = system.filter((spec) => spec.watch?.length).map((spec) => spec.name);
+      log(`watching the sources of ${watched.join(', ') || 'no process'}`);
+    }
 
     const signal = await io.interrupted;
     clearInterval(ticker);
+    await watcher?.close();
     log(`${signal}: stopping ${supervisor.running} process(es)`);
     await supervisor.stop();
     await control.close();

@@ -56,6 +56,11 @@ export interface DashboardOptions {
   readonly fetch?: typeof fetch;
   /** The registered name of the gateway, drawn above the services. Default `gateway`. */
   readonly gatewayName?: string;
+  /**
+   * The gateway the API explorer sends requests through. Default: a passing instance of the
+   * registered `gatewayName`.
+   */
+  readonly gatewayUrl?: string;
   readonly paths?: Partial<InstancePaths>;
   /** Time between background scrapes while someone watches. Default 2000 ms. */
   readonly scrapeIntervalMs?: number;

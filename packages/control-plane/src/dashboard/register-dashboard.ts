@@ -5,6 +5,8 @@ import { callInstance } from './call-instance.js';
 import { readConsumerLag } from './consumer-lag.js';
 import { DashboardMonitor } from './dashboard-monitor.js';
 import { type DashboardOptions, defaultInstancePaths } from './dashboard-options.js';
+import { registerExplorerRoutes } from './explorer-routes.js';
+import { registerJobsRoutes } from './jobs-routes.js';
 import type { TransportOverview } from './overview.js';
 import { pickInstance } from './pick-instance.js';
 import { readDeadLetters } from './read-dead-letters.js';
@@ -25,6 +27,7 @@ const DeadLetterParams = Type.Object({
  * `GET /api/overview`, and the dead-letter list and redrive of a service proxied to one of its
  * passing instances. Traces come from the traces module's own API, which the page calls directly.
  * `GET /api/transport` is the transport with its consumer groups' lag read afresh, for `flotilla status`.
+ * The API explorer's and the jobs panel's routes are in `explorer-routes.ts` and `jobs-routes.ts`.
  */
 export function registerDashboard(app: HttpServer, options: DashboardOptions): void {
   const monitor = new DashboardMonitor(options);
@@ -69,5 +72,16 @@ export function registerDashboard(app: HttpServer, options: DashboardOptions): v
     },
   );
 
+  const listServices = () => monitor.listServices();
+  const gatewayName = options.gatewayName ?? 'gateway';
+  registerExplorerRoutes(app, {
+    listServices,
+    gatewayName,
+    gatewayUrl: options.gatewayUrl,
+    fetch: call.fetch,
+    timeoutMs: 30_000,
+    maxBodyChars: 1024 * 1024,
+  });
+  registerJobsRoutes(app, { listServices, gatewayName, call });
   serveUi(app, UI_DIRECTORY);
 }

@@ -8,23 +8,32 @@ import type { CatalogSnapshot } from './service-catalog.js';
  * set aside (renamed `.corrupt-<time>`) and the registry starts empty: services re-register through
  * anti-entropy, which beats refusing to start.
  */
-export async function loadSnapshot(path: string, logger: Logger): Promise<CatalogSnapshot | undefined> {
+export function loadSnapshot(path: string, logger: Logger): Promise<CatalogSnapshot | undefined> {
+  return readSnapshotFile(path, logger, { name: 'registry snapshot (version 1)', is: isSnapshot });
+}
+
+/** Reads a JSON snapshot `is` accepts; missing → undefined, unreadable or malformed → set aside, undefined. */
+export async function readSnapshotFile<T>(
+  path: string,
+  logger: Logger,
+  kind: { readonly name: string; readonly is: (value: unknown) => value is T },
+): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    logger.error({ err: error, path }, 'cannot read the registry snapshot; starting empty');
+    logger.error({ err: error, path }, `cannot read the ${kind.name}; starting empty`);
     return undefined;
   }
   try {
-    const snapshot = JSON.parse(text) as CatalogSnapshot;
-    if (!isSnapshot(snapshot)) throw new Error('not a registry snapshot (version 1)');
+    const snapshot: unknown = JSON.parse(text);
+    if (!kind.is(snapshot)) throw new Error(`not a ${kind.name}`);
     return snapshot;
   } catch (error) {
     const aside = `${path}.corrupt-${Date.now()}`;
     await rename(path, aside).catch(() => undefined);
-    logger.error({ err: error, path, movedTo: aside }, 'registry snapshot is malformed; starting empty');
+    logger.error({ err: error, path, movedTo: aside }, `${kind.name} is malformed; starting empty`);
     return undefined;
   }
 }
@@ -52,8 +61,8 @@ function isSnapshot(value: unknown): value is CatalogSnapshot {
  * leaves the previous snapshot intact. Writes are serialised and coalesced: while one is on disk,
  * only the latest requested state is written next.
  */
-export class SnapshotWriter {
-  #pending: (() => CatalogSnapshot) | undefined;
+export class SnapshotWriter<T = CatalogSnapshot> {
+  #pending: (() => T) | undefined;
   #writing: Promise<void> | undefined;
 
   constructor(
@@ -61,7 +70,7 @@ export class SnapshotWriter {
     private readonly logger: Logger,
   ) {}
 
-  request(take: () => CatalogSnapshot): void {
+  request(take: () => T): void {
     this.#pending = take;
     this.#writing ??= this.#drain();
   }
@@ -90,7 +99,7 @@ export class SnapshotWriter {
       await writeFile(temporary, text, { flush: true });
       await rename(temporary, this.path);
     } catch (error) {
-      this.logger.error({ err: error, path: this.path }, 'cannot write the registry snapshot');
+      this.logger.error({ err: error, path: this.path }, 'cannot write a snapshot');
     }
   }
 }

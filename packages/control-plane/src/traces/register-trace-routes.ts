@@ -1,8 +1,8 @@
-import { createGunzip } from 'node:zlib';
 import { FlotillaError } from '@flotilla/kit/errors';
 import type { HttpServer } from '@flotilla/kit/http';
 import { type Static, Type } from '@sinclair/typebox';
 import { decodeOtlpProtobuf } from './decode-otlp-protobuf.js';
+import { gunzipPayload } from './gunzip-payload.js';
 import { spansFromOtlp } from './otlp-spans.js';
 import type { TraceStore } from './trace-store.js';
 
@@ -39,22 +39,7 @@ export async function registerTraceRoutes(app: HttpServer, store: TraceStore): P
       { parseAs: 'buffer', bodyLimit: EXPORT_BODY_LIMIT },
       (_req, body, done) => done(null, body),
     );
-    scope.addHook('preParsing', async (request, _reply, payload) => {
-      const encoding = request.headers['content-encoding'];
-      if (encoding === undefined || encoding === 'identity') return payload;
-      if (encoding !== 'gzip') {
-        throw new FlotillaError('UNSUPPORTED_MEDIA_TYPE', {
-          detail: 'content-encoding must be gzip or identity',
-        });
-      }
-      // Fastify compares content-length with what the stream reports as its encoded length.
-      const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength: number };
-      gunzip.receivedEncodedLength = 0;
-      payload.on('data', (chunk: Buffer) => {
-        gunzip.receivedEncodedLength += chunk.length;
-      });
-      return payload.pipe(gunzip);
-    });
+    scope.addHook('preParsing', gunzipPayload);
 
     scope.post(
       '/v1/traces',

@@ -1,5 +1,6 @@
 import type { SpanRecord, SpanView } from './span-record.js';
 
+/** The bounds of a trace store. */
 export interface TraceStoreOptions {
   /** Traces kept; the least recently updated is evicted first. */
   readonly maxTraces?: number;
@@ -7,6 +8,7 @@ export interface TraceStoreOptions {
   readonly maxSpans?: number;
 }
 
+/** Which traces `GET /traces` lists; every given condition must hold. */
 export interface TraceQuery {
   /** A span of this service is in the trace. */
   readonly service?: string;
@@ -14,18 +16,27 @@ export interface TraceQuery {
   readonly route?: string;
   /** `error`: some span failed; `ok`: none did. */
   readonly status?: 'ok' | 'error';
+  /** The trace lasted at least this long. */
   readonly minDurationMs?: number;
+  /** At most this many, newest first. */
   readonly limit?: number;
 }
 
+/** One trace in a list of them. */
 export interface TraceSummary {
+  /** The W3C trace id, 32 hex digits. */
   readonly traceId: string;
   /** The earliest span without a parent in the store, when one has arrived. */
   readonly root: { readonly serviceName: string; readonly name: string } | null;
+  /** The services with a span in it. */
   readonly services: readonly string[];
+  /** How many of its spans have arrived. */
   readonly spanCount: number;
+  /** Its earliest span's start, ISO 8601. */
   readonly startTime: string;
+  /** From its earliest start to its latest end. */
   readonly durationMs: number;
+  /** `error` when any span failed. */
   readonly status: 'ok' | 'error';
 }
 
@@ -43,17 +54,26 @@ export class TraceStore {
   readonly #maxTraces: number;
   readonly #maxSpans: number;
   #spanCount = 0;
+  #changes = 0;
 
   constructor(options: TraceStoreOptions = {}) {
     this.#maxTraces = options.maxTraces ?? 1000;
     this.#maxSpans = options.maxSpans ?? 50_000;
   }
 
+  /** How many traces and spans it holds now. */
   get size(): { traces: number; spans: number } {
     return { traces: this.#traces.size, spans: this.#spanCount };
   }
 
+  /** Grows with every add, so a writer can tell whether anything changed since it last looked. */
+  get changes(): number {
+    return this.#changes;
+  }
+
+  /** Merges spans into their traces, evicting the least recently updated traces past the bounds. */
   add(records: readonly SpanRecord[]): void {
+    if (records.length > 0) this.#changes += 1;
     for (const record of records) {
       const { traceId, spanId } = record.view;
       const trace = this.#traces.get(traceId) ?? { spans: new Map<string, SpanRecord>() };
@@ -70,6 +90,16 @@ export class TraceStore {
   get(traceId: string): SpanView[] | undefined {
     const trace = this.#traces.get(traceId);
     return trace ? sortedSpans(trace).map((record) => record.view) : undefined;
+  }
+
+  /** Whole traces, most recently updated first, until `maxSpans` would be passed; for the snapshot. */
+  newest(maxSpans: number): SpanRecord[] {
+    const kept: SpanRecord[] = [];
+    for (const trace of [...this.#traces.values()].reverse()) {
+      if (kept.length + trace.spans.size > maxSpans) break;
+      kept.push(...trace.spans.values());
+    }
+    return kept;
   }
 
   /** Matching traces, newest first. */

@@ -3,12 +3,17 @@ import { SignJWT } from 'jose';
 
 /** What a gateway under test accepts: its RS256 key pair, issuer and audience. */
 export interface TokenIssuer {
+  /** Signs the tokens. */
   readonly privateKey: KeyObject;
+  /** The public key in PEM, as the gateway is configured with it (`JWT_KEY`). */
   readonly publicPem: string;
+  /** The `iss` the gateway expects. */
   readonly issuer: string;
+  /** The `aud` the gateway expects. */
   readonly audience: string;
 }
 
+/** One base64url JSON segment of a JWT, to hand-build a token no library would sign. */
 export function encodeSegment(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
@@ -34,6 +39,7 @@ export function signToken(
     .sign(issuer.privateKey);
 }
 
+/** One attack: its name, and the `Authorization` header it sends (none when undefined). */
 export type JwtAttack = readonly [name: string, authorization: () => Promise<string | undefined>];
 
 /**

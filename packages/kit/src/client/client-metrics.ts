@@ -6,13 +6,19 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
  * `success` or the catalogue code the call ended with.
  */
 export interface ClientMetrics {
+  /** `flotilla_client_calls_total`: calls by target and outcome. */
   readonly calls: Counter<'target' | 'outcome'>;
+  /** `flotilla_client_call_duration_seconds`: whole calls, retries included. */
   readonly duration: Histogram<'target' | 'outcome'>;
+  /** `flotilla_client_attempts_total`: requests sent, first attempts and retries. */
   readonly attempts: Counter<'target'>;
+  /** `flotilla_client_retries_total`: attempts after the first. */
   readonly retries: Counter<'target'>;
+  /** `flotilla_client_retry_budget_exhausted_total`: retries the budget refused. */
   readonly retryBudgetExhausted: Counter<'target'>;
   /** One series per state; the current one is 1 (the Prometheus way to expose an enum). */
   readonly breakerState: Gauge<'target' | 'state'>;
+  /** `flotilla_client_bulkhead_rejections_total`: calls refused with the bulkhead full. */
   readonly bulkheadRejections: Counter<'target'>;
 }
 
@@ -21,6 +27,7 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 
 
 const byRegistry = new WeakMap<Registry, ClientMetrics>();
 
+/** The client metrics on `registry`, registered once however often asked. */
 export function clientMetrics(registry: Registry): ClientMetrics {
   const existing = byRegistry.get(registry);
   if (existing) return existing;

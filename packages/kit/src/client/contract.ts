@@ -10,18 +10,23 @@ export type RouteKey = `${HttpMethod} /${string}`;
 export interface RouteSchema {
   /** One property per `:name` of the path. */
   readonly params?: TObject;
+  /** The query string's parameters. */
   readonly query?: TObject;
+  /** The request body. */
   readonly body?: TSchema;
   /** Answers by status; the 2xx ones are what a typed call returns. */
   readonly response?: Readonly<Record<number, TSchema>>;
 }
 
 /** A service's routes, by key. */
+/** A contract's routes, keyed `'<METHOD> <path>'`. */
 export type RouteTable = Readonly<Record<RouteKey, RouteSchema>>;
 
 /** What a service publishes about its API: its name (for discovery) and its routes. */
 export interface Contract<Routes extends RouteTable = RouteTable> {
+  /** The service's name, as its client finds it. */
   readonly service: string;
+  /** Its routes and their schemas. */
   readonly routes: Routes;
 }
 
@@ -97,8 +102,11 @@ type ServedSchema<Route extends RouteSchema> = { readonly tags: string[] } & (Ro
 
 /** A contract's route as Fastify route options: method, url and the schemas, tagged with the service. */
 export interface ServedRoute<Key extends RouteKey, Route extends RouteSchema> {
+  /** The route's method. */
   readonly method: Key extends `${infer Method extends HttpMethod} ${string}` ? Method : never;
+  /** The route's path. */
   readonly url: Key extends `${HttpMethod} ${infer Path}` ? Path : never;
+  /** The route's schemas, which validate what it receives and sends. */
   readonly schema: ServedSchema<Route>;
 }
 

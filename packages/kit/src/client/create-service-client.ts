@@ -25,16 +25,23 @@ import { injectTraceContext, type Logger, SpanKind, type Tracing } from '../tele
 import type { ClientMetrics } from './client-metrics.js';
 import { fromErrorResponse, fromTransportError, outcomeOfThrown } from './to-upstream-error.js';
 
+/** How a client finds and calls its target. */
 export interface ServiceClientOptions {
+  /** Picks an instance of the target per attempt (discovery, or a static list in tests). */
   readonly balancer: LoadBalancer;
+  /** Timeouts, retries, breaker and bulkhead; the defaults where left out. */
   readonly settings?: Partial<ResilienceSettings>;
+  /** Where retries, breaker changes and failures are logged. */
   readonly logger?: Logger;
+  /** Call counts and durations per target and outcome. */
   readonly metrics?: ClientMetrics;
   /** One span per call, with a client span per attempt whose context travels in `traceparent`. */
   readonly tracing?: Tracing;
 }
 
+/** Options of one call. */
 export interface CallOptions<T> {
+  /** Headers sent with the request, beside those the client sets (trace context, deadline). */
   readonly headers?: Readonly<Record<string, string>>;
   /** When the caller stops waiting (epoch ms), e.g. `request.deadline`; the call ends by then. */
   readonly deadline?: number | undefined;
@@ -44,21 +51,44 @@ export interface CallOptions<T> {
   readonly fallback?: Fallback<T>;
 }
 
+/** The state of a client's breaker, as `/breakers` shows it. */
 export interface BreakerSnapshot {
+  /** The called service. */
   readonly target: string;
+  /** closed: calls go through; open: they fail fast; half-open: one trial call goes through. */
   readonly state: BreakerState;
   /** When the breaker entered this state (ISO 8601). */
   readonly since: string;
 }
 
+/**
+ * An untyped client of one service: the JSON answer, or a `FlotillaError` carrying the upstream's
+ * problem. A service gets one per target from `context.client(name)`; `typedClient` gives it the
+ * types of the target's contract.
+ *
+ * @example
+ * ```ts
+ * const user = await context.client('users').get<{ email: string }>(`/users/${id}`, {
+ *   deadline: request.deadline,
+ * });
+ * ```
+ */
 export interface ServiceClient {
+  /** The called service's name. */
   readonly target: string;
+  /** Any method; `body` is sent as JSON. */
   request<T>(method: string, path: string, options?: CallOptions<T> & { body?: unknown }): Promise<T>;
+  /** GET `path`. */
   get<T>(path: string, options?: CallOptions<T>): Promise<T>;
+  /** POST `body` as JSON to `path`; retried only with an `idempotencyKey`. */
   post<T>(path: string, body: unknown, options?: CallOptions<T>): Promise<T>;
+  /** PUT `body` as JSON to `path`. */
   put<T>(path: string, body: unknown, options?: CallOptions<T>): Promise<T>;
+  /** PATCH `body` as JSON to `path`; retried only with an `idempotencyKey`. */
   patch<T>(path: string, body: unknown, options?: CallOptions<T>): Promise<T>;
+  /** DELETE `path`. */
   delete<T>(path: string, options?: CallOptions<T>): Promise<T>;
+  /** The target's breaker now. */
   breaker(): BreakerSnapshot;
   /** Closes the keep-alive connections. */
   close(): Promise<void>;

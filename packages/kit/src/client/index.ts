@@ -1,3 +1,9 @@
+/**
+ * Calling other services: the resilient `ServiceClient`, typed by a service's contract (`defineContract`,
+ * `typedClient`).
+ *
+ * @packageDocumentation
+ */
 export { clientConfigPrefix, clientConfigSchema, clientSettingsFromConfig } from './client-config-schema.js';
 export { type ClientMetrics, clientMetrics } from './client-metrics.js';
 export {

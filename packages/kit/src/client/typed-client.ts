@@ -40,11 +40,17 @@ export type TypedCall<Routes extends RouteTable, Method extends HttpMethod> = <
 
 /** A service client whose calls are checked against the target's contract. */
 export interface TypedClient<C extends Contract> {
+  /** The called service's name, from its contract. */
   readonly target: string;
+  /** GET one of the contract's `GET` routes. */
   readonly get: TypedCall<C['routes'], 'GET'>;
+  /** POST to one of the contract's `POST` routes. */
   readonly post: TypedCall<C['routes'], 'POST'>;
+  /** PUT to one of the contract's `PUT` routes. */
   readonly put: TypedCall<C['routes'], 'PUT'>;
+  /** PATCH one of the contract's `PATCH` routes. */
   readonly patch: TypedCall<C['routes'], 'PATCH'>;
+  /** DELETE one of the contract's `DELETE` routes. */
   readonly delete: TypedCall<C['routes'], 'DELETE'>;
 }
 

@@ -4,13 +4,17 @@
  */
 export const EXIT_CONFIG = 78;
 
+/** One variable that is missing or invalid. */
 export interface ConfigIssue {
+  /** The environment variable's name. */
   readonly variable: string;
+  /** What is wrong with it, never its value. */
   readonly message: string;
 }
 
 /** Every missing or invalid variable of one process, reported at once. */
 export class ConfigError extends Error {
+  /** Every problem found, in the schema's order. */
   readonly issues: readonly ConfigIssue[];
 
   constructor(subject: string, issues: readonly ConfigIssue[]) {

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import type { ConfigSchema, ConfigValues } from './variables.js';
 
+/** Environment variables by name, as `process.env` holds them. */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/** A config that passed its schema. */
 export interface LoadedConfig<S extends ConfigSchema> {
+  /** The values, typed by the schema. */
   readonly values: ConfigValues<S>;
   /** Every secret value in force, so loggers can mask them wherever they appear. */
   readonly secrets: readonly string[];
@@ -12,9 +15,11 @@ export interface LoadedConfig<S extends ConfigSchema> {
   readonly redacted: Readonly<Record<string, unknown>>;
 }
 
+/** How a config is loaded. */
 export interface LoadConfigOptions {
   /** Names the process in error messages. */
   readonly subject: string;
+  /** Reads a `NAME_FILE` secret; the file system unless a test brings its own. */
   readonly readFile?: (path: string) => string;
 }
 

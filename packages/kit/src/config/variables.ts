@@ -4,10 +4,15 @@
  * report of every bad variable, which none of those gives together.
  */
 export interface Variable<T> {
+  /** What the value should be, for the error report. */
   readonly describe: string;
+  /** Never logged; may be read from the file `NAME_FILE` names. */
   readonly secret: boolean;
+  /** Whether it has a default. */
   readonly hasDefault: boolean;
+  /** The value when the variable is unset. */
   readonly defaultValue: T | undefined;
+  /** May be unset without a default: the value is then undefined. */
   readonly optional: boolean;
   /** Turns the raw string into a value, or throws an Error whose message says what was expected. */
   parse(raw: string): T;
@@ -162,9 +167,24 @@ function secret<O extends Omit<Options<string>, 'default'>>(options?: O) {
   return variable('a secret', (raw) => raw, options, true);
 }
 
+/**
+ * The kinds of setting a config schema declares, each read from one environment variable.
+ *
+ * @example
+ * ```ts
+ * const config = {
+ *   INVOICE_DAY: env.integer({ default: 1 }),
+ *   PAYMENTS_URL: env.url(),
+ *   PAYMENTS_TOKEN: env.secret(),
+ * };
+ * export const billingService = defineService({ name: 'billing', version: '0.1.0', config, routes });
+ * ```
+ */
 export const env = { string, integer, port, boolean, oneOf, url, duration, list, secret };
 
+/** A config's variables by environment variable name, made with `env`. */
 export type ConfigSchema = Readonly<Record<string, Variable<unknown>>>;
+/** The values a schema reads to, each typed by its variable. */
 export type ConfigValues<S extends ConfigSchema> = {
   readonly [K in keyof S]: S[K] extends Variable<infer T> ? T : never;
 };

@@ -1,3 +1,8 @@
+/**
+ * A service's own PostgreSQL (or embedded PGlite) database: queries, transactions, migrations.
+ *
+ * @packageDocumentation
+ */
 export { advisoryLockKey } from './advisory-lock-key.js';
 export type { Database, PoolStats, Queryable, QueryResult } from './database.js';
 export { isUniqueViolation } from './is-unique-violation.js';

@@ -6,6 +6,7 @@ import type { Database, Queryable } from './database.js';
 import { MigrationChecksumError, MigrationError } from './migration-error.js';
 import { quoteIdentifier } from './quote-identifier.js';
 
+/** Which migrations to apply, and how. */
 export interface MigrateOptions {
   /** Absolute path of the folder of `*.sql` files, applied in filename order. */
   directory: string;

@@ -2,13 +2,19 @@ import type { Database } from './database.js';
 import { openPGliteDatabase } from './pglite-database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 
+/** The PostgreSQL connection pool. */
 export interface DatabasePoolOptions {
+  /** Connections at most. */
   max?: number;
+  /** How long an unused connection stays open. */
   idleTimeoutMs?: number;
+  /** Longest a statement may run before PostgreSQL cancels it. */
   statementTimeoutMs?: number;
+  /** Longest wait for a connection. */
   connectionTimeoutMs?: number;
 }
 
+/** Which database to open, and how. */
 export interface OpenDatabaseOptions {
   /** `postgres://` or `postgresql://` selects PostgreSQL; absent or empty selects embedded PGlite. */
   url?: string;

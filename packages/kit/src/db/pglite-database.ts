@@ -27,13 +27,17 @@ export async function openPGliteDatabase(options: PGliteDatabaseOptions): Promis
   return {
     engine: 'pglite',
     query: queryOn(pglite),
-    transaction: (fn) =>
-      pglite.transaction(async (tx) => {
-        const scope = transactionScope(queryOn(tx));
-        const result = await fn(scope.tx);
+    async transaction(fn) {
+      let scope: ReturnType<typeof transactionScope> | undefined;
+      const result = await pglite.transaction(async (tx) => {
+        scope = transactionScope(queryOn(tx));
+        const value = await fn(scope.tx);
         await scope.settle();
-        return result;
-      }),
+        return value;
+      });
+      scope?.committed();
+      return result;
+    },
     async ping() {
       await pglite.query('SELECT 1');
     },

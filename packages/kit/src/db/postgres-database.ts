@@ -64,6 +64,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
         const result = await fn(scope.tx);
         await scope.settle();
         await client.query('COMMIT');
+        scope.committed();
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {

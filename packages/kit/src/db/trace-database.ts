@@ -9,6 +9,7 @@ import {
 import type { Tracing } from '../telemetry/index.js';
 import type { Database, Queryable } from './database.js';
 
+/** How a traced database names itself in spans. */
 export interface TraceDatabaseOptions {
   /** The schema or database name, reported as `db.namespace`. */
   readonly namespace?: string;
@@ -39,8 +40,7 @@ export function traceDatabase(db: Database, tracing: Tracing, options: TraceData
         () => target.query<R>(sql, params),
       );
     };
-  const tracedTx = (tx: Queryable): Queryable =>
-    tx.beforeCommit ? { query: traced(tx), beforeCommit: tx.beforeCommit } : { query: traced(tx) };
+  const tracedTx = (tx: Queryable): Queryable => ({ ...tx, query: traced(tx) });
   return {
     engine: db.engine,
     query: traced(db),

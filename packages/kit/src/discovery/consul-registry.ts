@@ -8,6 +8,7 @@ import {
 } from './registry.js';
 import type { ServiceInstance } from './service-instance.js';
 
+/** Where the Consul agent (or the control plane) answers. */
 export interface ConsulRegistryOptions {
   /** The agent's address, e.g. `http://127.0.0.1:8500` (the control plane or a Consul agent). */
   readonly url: string;

@@ -2,6 +2,7 @@ import { consulRegistry } from './consul-registry.js';
 import { dnsRegistry } from './dns-registry.js';
 import { type Registry, RegistryError } from './registry.js';
 
+/** Settings of the registry `REGISTRY_URL` names. */
 export interface CreateRegistryOptions {
   /** Consul ACL token (ignored by DNS). */
   readonly token?: string | undefined;

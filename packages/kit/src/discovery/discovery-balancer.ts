@@ -3,9 +3,12 @@ import type { Registry } from './registry.js';
 import type { CallOutcome, LoadBalancer, ServiceInstance } from './service-instance.js';
 import { ServiceWatcher } from './service-watcher.js';
 
+/** How a balancer picks among a service's passing instances. */
 export type BalancingStrategy = 'round-robin' | 'least-request';
 
+/** How a discovery balancer watches the registry and picks. */
 export interface DiscoveryBalancerOptions {
+  /** Where the instances are found. */
   readonly registry: Registry;
   /**
    * `least-request`: of two instances chosen at random, the one with fewer calls in flight (the
@@ -16,15 +19,21 @@ export interface DiscoveryBalancerOptions {
   readonly ejectMs?: number;
   /** Longest wait of the first pick of a service for the registry's first answer. */
   readonly firstAnswerTimeoutMs?: number;
+  /** Longest wait of one blocking query to the registry. */
   readonly waitMs?: number;
+  /** Where changes of the instance lists are logged. */
   readonly logger?: Logger;
+  /** The time, in ms; tests bring their own. */
   readonly clock?: () => number;
+  /** Random numbers in [0, 1) for `least-request`; tests bring their own. */
   readonly random?: () => number;
 }
 
+/** A load balancer over the registry's passing instances, watched as they change. */
 export interface DiscoveryBalancer extends LoadBalancer {
   /** The watcher of `service` (started on first use), for status pages and tests. */
   watcher(service: string): ServiceWatcher;
+  /** Stops every watcher. */
   close(): Promise<void>;
 }
 

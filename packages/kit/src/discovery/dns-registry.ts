@@ -5,10 +5,13 @@ import type { ServiceInstance } from './service-instance.js';
 
 /** The two lookups the adapter makes; node:dns by default, a fake in unit tests. */
 export interface DnsLookups {
+  /** The SRV records of `name`. */
   resolveSrv(name: string): Promise<{ name: string; port: number; priority: number; weight: number }[]>;
+  /** The A records of `name`. */
   resolve4(name: string): Promise<string[]>;
 }
 
+/** Where a DNS registry looks instances up. */
 export interface DnsRegistryOptions {
   /**
    * `dns+srv://[resolver[:port]]/<domain>?portName=http&protocol=tcp&interval=5s` — SRV records
@@ -18,6 +21,7 @@ export interface DnsRegistryOptions {
    * resolver's search list (the pod's namespace in Kubernetes) completes it.
    */
   readonly url: string;
+  /** The lookups; node:dns unless a test brings its own. */
   readonly lookups?: DnsLookups;
 }
 

@@ -1,3 +1,8 @@
+/**
+ * Finding other services: registries (the control plane, Consul, DNS), balancers and registration.
+ *
+ * @packageDocumentation
+ */
 export { type ConsulRegistryOptions, consulRegistry } from './consul-registry.js';
 export { type CreateRegistryOptions, createRegistry } from './create-registry.js';
 export {

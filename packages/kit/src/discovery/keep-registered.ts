@@ -1,12 +1,15 @@
 import type { Logger } from '../telemetry/index.js';
 import type { Registry, ServiceRegistration } from './registry.js';
 
+/** How a registration is kept. */
 export interface KeepRegisteredOptions {
   /** How often the registration is verified and restored. */
   readonly syncIntervalMs: number;
+  /** Where lost and restored registrations are logged. */
   readonly logger: Logger;
 }
 
+/** An instance's registration, restored whenever the registry lost it. */
 export interface Registration {
   /** Stops verifying and deregisters. */
   stop(): Promise<void>;

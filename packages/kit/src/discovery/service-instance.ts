@@ -4,12 +4,17 @@ export interface ServiceInstance {
   readonly id: string;
   /** The service's name, e.g. `users`. */
   readonly service: string;
+  /** The host or IP to call. */
   readonly address: string;
+  /** The port to call. */
   readonly port: number;
+  /** The labels it registered with. */
   readonly tags: readonly string[];
+  /** The key/values it registered with. */
   readonly meta: Readonly<Record<string, string>>;
 }
 
+/** How a call to an instance went; `refused` (no connection) ejects the instance for a while. */
 export type CallOutcome = 'success' | 'failure' | 'refused';
 
 /**

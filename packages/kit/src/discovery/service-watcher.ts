@@ -4,9 +4,13 @@ import type { Logger } from '../telemetry/index.js';
 import type { Registry } from './registry.js';
 import type { ServiceInstance } from './service-instance.js';
 
+/** What a watcher watches and where. */
 export interface ServiceWatcherOptions {
+  /** Asked with blocking queries. */
   readonly registry: Registry;
+  /** The service whose instances it keeps. */
   readonly service: string;
+  /** Where registry failures and changes are logged. */
   readonly logger?: Logger;
   /** Longest wait of one blocking query. */
   readonly waitMs?: number;
@@ -36,6 +40,7 @@ export class ServiceWatcher {
     });
   }
 
+  /** The watched service. */
   get service(): string {
     return this.options.service;
   }
@@ -60,11 +65,13 @@ export class ServiceWatcher {
     return this.#firstAnswer;
   }
 
+  /** Starts watching; returns itself. */
   start(): this {
     this.#loop ??= this.#run();
     return this;
   }
 
+  /** Stops watching and ends the pending query. */
   async stop(): Promise<void> {
     this.#stop.abort();
     await this.#loop;

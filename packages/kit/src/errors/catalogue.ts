@@ -37,14 +37,20 @@ export const errorCatalogue = {
   DEADLINE_EXCEEDED: { status: 504, title: 'Deadline exceeded', retryable: false },
 } as const satisfies Record<string, ErrorDefinition>;
 
+/** What the catalogue says about one code. */
 export interface ErrorDefinition {
+  /** The HTTP status. */
   readonly status: number;
+  /** The problem's fixed title. */
   readonly title: string;
+  /** Whether a caller may try again. */
   readonly retryable: boolean;
 }
 
+/** A code of the catalogue, e.g. `NOT_FOUND`. */
 export type ErrorCode = keyof typeof errorCatalogue;
 
+/** Whether `value` is a code of the catalogue. */
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(errorCatalogue, value);
 }

@@ -1,3 +1,8 @@
+/**
+ * The one error catalogue: `FlotillaError` and its RFC 9457 problem+json form.
+ *
+ * @packageDocumentation
+ */
 export {
   codeForStatus,
   type ErrorCode,

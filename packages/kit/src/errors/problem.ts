@@ -1,22 +1,34 @@
 import { codeForStatus, type ErrorCode, errorCatalogue, isErrorCode, problemType } from './catalogue.js';
 import { type FieldError, FlotillaError } from './flotilla-error.js';
 
+/** The media type of every error answer. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** An RFC 9457 problem details document, with Flotilla's extension members. */
 export interface Problem {
+  /** A URI naming the kind of problem (the catalogue code's page). */
   type: string;
+  /** The catalogue's short, fixed summary of the kind. */
   title: string;
+  /** The HTTP status. */
   status: number;
+  /** What went wrong this time; only on 4xx problems. */
   detail?: string;
+  /** The request path the problem is about. */
   instance?: string;
+  /** The catalogue code, e.g. `VALIDATION_FAILED`. */
   code: ErrorCode;
+  /** Whether the same request may succeed later. */
   retryable: boolean;
+  /** Finds the request's log lines and trace. */
   traceId?: string;
+  /** One entry per invalid field of the request. */
   errors?: readonly FieldError[];
+  /** Extension members a `FlotillaError` added. */
   [extension: string]: unknown;
 }
 
+/** What a problem document says about the request it answers. */
 export interface ProblemContext {
   /** The request path the problem is about. */
   readonly instance?: string;

@@ -3,17 +3,27 @@
  * (`traceparent`). `subject` carries the ordering key.
  */
 export interface CloudEvent<T = unknown> {
+  /** The CloudEvents version. */
   readonly specversion: '1.0';
+  /** Unique per event; a consumer's inbox skips an id it has handled. */
   readonly id: string;
+  /** `/<publishing service>`. */
   readonly source: string;
+  /** The event type, e.g. `order.placed`. */
   readonly type: string;
+  /** The ordering key: events of one key are handled in order. */
   readonly subject?: string;
+  /** When it was published (ISO 8601). */
   readonly time: string;
+  /** Always JSON. */
   readonly datacontenttype: 'application/json';
+  /** The payload, of the definition's schema. */
   readonly data: T;
+  /** The W3C trace context of the work that published it. */
   readonly traceparent?: string;
 }
 
+/** The media type of a structured-mode CloudEvent. */
 export const CLOUD_EVENT_CONTENT_TYPE = 'application/cloudevents+json';
 
 const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;

@@ -1,16 +1,26 @@
 import { newId, type Queryable } from '../db/index.js';
 
+/** An event a subscription gave up on, kept for a look and a redrive (`/events/dead-letters`). */
 export interface DeadLetter {
+  /** The dead letter's id. */
   readonly id: string;
+  /** The subscription that gave up. */
   readonly subscription: string;
+  /** The event's id. */
   readonly eventId: string;
+  /** The event's type; null when the payload was not a CloudEvent. */
   readonly eventType: string | null;
   /** The event as received (a CloudEvent in JSON, or the raw body when it was not one). */
   readonly payload: string;
+  /** The transport's headers of the delivery. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Why the last attempt failed. */
   readonly error: string;
+  /** Handler attempts made. */
   readonly attempts: number;
+  /** When it was dead-lettered (ISO 8601). */
   readonly createdAt: string;
+  /** When it was last handed back to the subscription; null if never. */
   readonly redrivenAt: string | null;
 }
 
@@ -79,6 +89,7 @@ export async function listDeadLetters(
   return rows.map(toDeadLetter);
 }
 
+/** One dead letter by id. */
 export async function findDeadLetter(db: Queryable, id: string): Promise<DeadLetter | undefined> {
   const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM flotilla_dead_letters WHERE id = $1`, [id]);
   return rows[0] && toDeadLetter(rows[0]);

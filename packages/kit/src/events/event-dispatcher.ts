@@ -13,15 +13,21 @@ import type { Delivery } from './transports/event-transport.js';
 
 export type { DeliveryOutcome } from './subscription-runner.js';
 
+/** What a dispatcher needs to run a service's subscriptions. */
 export interface EventDispatcherOptions {
+  /** Holds the inbox and the dead letters; each handling is a transaction on it. */
   readonly db: Database;
+  /** The consuming service's name. */
   readonly service: string;
+  /** Where failed attempts and dead letters are logged. */
   readonly logger: Logger;
+  /** Handling outcomes and durations. */
   readonly metrics?: EventsMetrics;
   /** A CONSUMER span per handling, continuing the trace the event carries. */
   readonly tracing?: Tracing;
   /** Handler attempts per delivery before the event is dead-lettered. */
   readonly maxAttempts?: number;
+  /** The wait between handler attempts. */
   readonly backoff?: BackoffOptions;
   /**
    * A message the transport has delivered this often without an ack (the consumer died while
@@ -52,6 +58,7 @@ export class EventDispatcher {
     this.#runner = new SubscriptionRunner(options);
   }
 
+  /** Adds a subscription; names are unique within the service. */
   add(subscription: Subscription): void {
     if (this.#subscriptions.some((existing) => existing.name === subscription.name)) {
       throw new Error(`subscribe: a subscription named "${subscription.name}" already exists`);
@@ -59,10 +66,12 @@ export class EventDispatcher {
     this.#subscriptions.push(subscription);
   }
 
+  /** Its subscriptions, in the order added. */
   get subscriptions(): readonly Subscription[] {
     return this.#subscriptions;
   }
 
+  /** The subscription of that name. */
   subscription(name: string): Subscription | undefined {
     return this.#subscriptions.find((candidate) => candidate.name === name);
   }

@@ -3,6 +3,7 @@ import { FlotillaError } from '../errors/index.js';
 import type { HttpServer } from '../http/index.js';
 import { parseCloudEvent } from './cloud-event.js';
 import { findDeadLetter, listDeadLetters } from './dead-letters.js';
+import { registerLineageRoute } from './lineage-route.js';
 import { outboxBacklog } from './outbox-backlog.js';
 import type { ServiceEvents } from './service-events.js';
 import {
@@ -73,6 +74,8 @@ export function registerEventRoutes(app: HttpServer, service: string, events: Se
       }),
     }),
   );
+
+  registerLineageRoute(app, service, events);
 
   app.post(
     '/events/dead-letters/:id/redrive',

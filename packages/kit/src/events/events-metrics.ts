@@ -1,14 +1,18 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+/** The event metrics of a service. */
 export interface EventsMetrics {
+  /** `flotilla_outbox_sent_total`: events the transport confirmed. */
   readonly outboxSent: Counter;
   /** The alert metric: rows the relay gave up on. */
   readonly outboxParked: Counter;
+  /** `flotilla_events_consumed_total`: deliveries by subscription and outcome. */
   readonly consumed: Counter<'subscription' | 'outcome'>;
   /** How far behind its events a subscription is: now minus the last processed event's time. */
   readonly consumerLag: Gauge<'subscription'>;
 }
 
+/** Registers the event metrics on `registry`. */
 export function createEventsMetrics(registry: Registry): EventsMetrics {
   return {
     outboxSent: new Counter({

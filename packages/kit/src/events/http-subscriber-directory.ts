@@ -4,7 +4,9 @@ import { matchesSubscription } from './type-pattern.js';
 
 /** One `GET /events/subscriptions` answer. */
 export interface SubscriptionList {
+  /** The answering service. */
   readonly service: string;
+  /** Its subscriptions: name, publisher and type patterns. */
   readonly subscriptions: readonly {
     readonly name: string;
     readonly from: string;
@@ -12,6 +14,7 @@ export interface SubscriptionList {
   }[];
 }
 
+/** Where a directory asks services for their subscriptions. */
 export interface HttpSubscriberDirectoryOptions {
   /**
    * One instance per service that may subscribe: fixed URLs in tests, the registry's instances
@@ -20,6 +23,7 @@ export interface HttpSubscriberDirectoryOptions {
   readonly instances: () => Promise<readonly Subscriber[]>;
   /** How long a fetched subscription list is trusted. */
   readonly cacheMs?: number;
+  /** Longest wait for one service's list. */
   readonly timeoutMs?: number;
   /** Milliseconds since the epoch; `Date.now` unless a test moves time itself. */
   readonly clock?: () => number;

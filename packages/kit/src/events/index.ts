@@ -1,3 +1,9 @@
+/**
+ * Events between services: contracts (`defineEvent`), publishing through the outbox, subscriptions with the
+ * inbox, and the transports.
+ *
+ * @packageDocumentation
+ */
 export {
   CLOUD_EVENT_CONTENT_TYPE,
   type CloudEvent,
@@ -8,6 +14,13 @@ export { type DeadLetter, findDeadLetter, listDeadLetters } from './dead-letters
 export { defineEvent, type EventData, type EventDefinition } from './event-definition.js';
 export { type DeliveryOutcome, EventDispatcher, type EventDispatcherOptions } from './event-dispatcher.js';
 export { registerEventGauges } from './event-gauges.js';
+export type {
+  DeliveryEntry,
+  EventLineage,
+  InboxEntry,
+  LineageDeadLetter,
+  LineageOutboxEntry,
+} from './event-lineage.js';
 export { registerEventRoutes } from './event-routes.js';
 export { createEventsMetrics, type EventsMetrics } from './events-metrics.js';
 export {
@@ -16,6 +29,7 @@ export {
   type SubscriptionList,
 } from './http-subscriber-directory.js';
 export { type OutboxBacklog, outboxBacklog } from './outbox-backlog.js';
+export { outboxEntries } from './outbox-entries.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 export { OUTBOX_CHANNEL, type PublishOptions, publishEvent } from './publish-event.js';
 export { runEventMigrations } from './run-event-migrations.js';

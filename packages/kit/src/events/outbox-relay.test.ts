@@ -5,6 +5,7 @@ import { openScratchDatabase } from '../db/scratch-database.js';
 import { createLogger } from '../telemetry/index.js';
 import { defineEvent } from './event-definition.js';
 import { EventDispatcher } from './event-dispatcher.js';
+import { outboxEntries } from './outbox-entries.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { publishEvent } from './publish-event.js';
 import { runEventMigrations } from './run-event-migrations.js';
@@ -36,11 +37,16 @@ function sent(transport: MemoryTransport): number[] {
 }
 
 async function statuses(db: Database): Promise<Record<string, string>> {
-  const { rows } = await db.query<{ n: number; status: string }>(
-    "SELECT (event->'data'->>'n')::int AS n, status FROM flotilla_outbox ORDER BY seq",
-  );
-  return Object.fromEntries(rows.map((row) => [row.n, row.status]));
+  const entries = await outboxEntries(db);
+  return Object.fromEntries(entries.map((entry) => [numberOf(entry.event), entry.status]));
 }
+
+/** Moves the relay's leases back in time, as if their holder had died long ago. */
+const expireLeases = (db: Database) =>
+  db.query(
+    `UPDATE flotilla_outbox_cursor SET leased_until = now() - interval '1 second';
+     UPDATE flotilla_outbox_retry SET claimed_until = now() - interval '1 second' WHERE claimed_until IS NOT NULL`,
+  );
 
 /** n=1 and n=2 with key "a", n=3 with key "b", in one transaction. */
 function publishTwoKeys(db: Database): Promise<void> {
@@ -79,21 +85,18 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
       releaseA();
       await a;
     } else {
-      // PGlite runs one transaction at a time; a row appearing later with a lower seq is the same case.
+      // PGlite runs one transaction at a time, so commits cannot overtake each other there.
       await db.transaction((tx) => publishEvent(tx, Tick, { n: 2 }));
       await relay.runOnce();
       expect(sent(transport)).toEqual([2]);
-      await db.transaction(async (tx) => {
-        await publishEvent({ query: (sql, params) => tx.query(sql, params) }, Tick, { n: 1 });
-        await tx.query("UPDATE flotilla_outbox SET seq = 0 WHERE event->'data'->>'n' = '1'");
-      });
+      await db.transaction((tx) => publishEvent(tx, Tick, { n: 1 }));
     }
     await relay.runOnce();
     expect(sent(transport)).toEqual([2, 1]);
     expect(await statuses(db)).toEqual({ 1: 'sent', 2: 'sent' });
   });
 
-  it('re-sends what a relay that died between confirm and mark-sent held; the inbox keeps effects once', async () => {
+  it('re-sends what a relay that died between confirm and cursor save had read; the inbox keeps effects once', async () => {
     const publisherDb = await database();
     const consumerDb = await database();
     await consumerDb.query('CREATE TABLE effects (n int NOT NULL)');
@@ -134,7 +137,7 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     });
     expect(await survivor.runOnce()).toBe(0);
     // The dead relay's lease runs out (moved back in time rather than waited for).
-    await publisherDb.query("UPDATE flotilla_outbox SET claimed_until = now() - interval '1 second'");
+    await expireLeases(publisherDb);
     expect(await survivor.runOnce()).toBe(20);
     const { rows } = await consumerDb.query<{ total: string; distinct: string }>(
       'SELECT count(*) AS total, count(DISTINCT n) AS distinct FROM effects',
@@ -165,13 +168,13 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     /** Seconds until n=1 is due again. */
     const dueIn = async () => {
       const { rows } = await db.query<{ seconds: number }>(
-        "SELECT extract(epoch FROM next_attempt_at - now())::float8 AS seconds FROM flotilla_outbox WHERE event->'data'->>'n' = '1'",
+        "SELECT extract(epoch FROM next_attempt_at - now())::float8 AS seconds FROM flotilla_outbox_retry WHERE event->'data'->>'n' = '1'",
       );
       return rows[0]!.seconds;
     };
     // Moved forward in time rather than waited for.
     const makeDue = () =>
-      db.query("UPDATE flotilla_outbox SET next_attempt_at = now() WHERE event->'data'->>'n' = '1'");
+      db.query("UPDATE flotilla_outbox_retry SET next_attempt_at = now() WHERE event->'data'->>'n' = '1'");
 
     await publishTwoKeys(db);
     await relay.runOnce();
@@ -197,52 +200,47 @@ describe(`OutboxRelay (${engine})`, { timeout: 60_000 }, () => {
     await relay.runOnce();
     expect(attempts.get(1)).toBe(3);
     expect(await statuses(db)).toEqual({ 1: 'parked', 2: 'sent', 3: 'sent', 4: 'sent' });
-    const { rows } = await db.query<{ last_error: string }>(
-      "SELECT last_error FROM flotilla_outbox WHERE status = 'parked'",
-    );
-    expect(rows[0]?.last_error).toBe('broker said no');
+    const parked = (await outboxEntries(db)).filter((entry) => entry.status === 'parked');
+    expect(parked.map((entry) => [entry.attempts, entry.lastError])).toEqual([[3, 'broker said no']]);
   });
 
-  it("holds a key's later rows behind its row claimed elsewhere; a row never tried is due at once", async () => {
+  it('reads the outbox with one relay at a time; another takes over when its lease runs out', async () => {
     const db = await database();
-    const transport = new MemoryTransport();
-    const relay = new OutboxRelay({ db, logger, transport });
+    const first = new MemoryTransport();
+    const second = new MemoryTransport();
+    const a = new OutboxRelay({ db, logger, transport: first });
+    const b = new OutboxRelay({ db, logger, transport: second });
     await publishTwoKeys(db);
-    // n=1 is in flight with another relay; n=3's transaction began after this relay's claim did.
-    await db.query(
-      `UPDATE flotilla_outbox SET claimed_by = 'other', claimed_until = now() + interval '1 minute'
-       WHERE event->'data'->>'n' = '1'`,
-    );
-    await db.query(
-      `UPDATE flotilla_outbox SET next_attempt_at = now() + interval '1 hour' WHERE event->'data'->>'n' = '3'`,
-    );
-    await relay.runOnce();
-    expect(sent(transport)).toEqual([3]);
-    // The other relay died: once its claim expires, the key goes on in order.
-    await db.query(
-      "UPDATE flotilla_outbox SET claimed_until = now() - interval '1 second' WHERE claimed_by = 'other'",
-    );
-    await relay.runOnce();
-    expect(sent(transport)).toEqual([3, 1, 2]);
-    expect(await statuses(db)).toEqual({ 1: 'sent', 2: 'sent', 3: 'sent' });
+    expect(await a.runOnce()).toBe(3);
+    await db.transaction((tx) => publishEvent(tx, Tick, { n: 4 }));
+    expect(await b.runOnce()).toBe(0);
+    expect(await a.runOnce()).toBe(1);
+    // a dies holding the cursor; its lease runs out (moved back in time rather than waited for).
+    await db.transaction((tx) => publishEvent(tx, Tick, { n: 5 }));
+    await expireLeases(db);
+    expect(await b.runOnce()).toBe(1);
+    expect(sent(first)).toEqual([1, 2, 3, 4]);
+    expect(sent(second)).toEqual([5]);
+    expect(await statuses(db)).toEqual({ 1: 'sent', 2: 'sent', 3: 'sent', 4: 'sent', 5: 'sent' });
   });
 
-  it('wakes on NOTIFY and prunes sent rows after the retention', async () => {
+  it("is woken by its own process's commits and by another instance's, and prunes old rows", async () => {
     const db = await database();
     const transport = new MemoryTransport();
     const relay = new OutboxRelay({ db, logger, pollIntervalMs: 60_000, retentionMs: 1, transport });
     await relay.start();
     cleanups.push(() => relay.stop());
     await db.transaction((tx) => publishEvent(tx, Tick, { n: 7 }));
+    relay.published();
     await expect.poll(() => sent(transport), { timeout: 5_000 }).toEqual([7]);
-    await expect.poll(() => statuses(db), { timeout: 20_000 }).toEqual({ 7: 'sent' });
-    // An idle pass prunes rows sent longer ago than the retention (1 ms here).
-    await expect
-      .poll(async () => {
-        await relay.runOnce();
-        return statuses(db);
-      })
-      .toEqual({});
+    // Another instance's relay, which does not hold the cursor, tells it by NOTIFY.
+    const other = new OutboxRelay({ db, logger, transport: new MemoryTransport() });
+    await db.transaction((tx) => publishEvent(tx, Tick, { n: 8 }));
+    other.published();
+    await expect.poll(() => sent(transport), { timeout: 5_000 }).toEqual([7, 8]);
+    // Idle, it prunes rows handled longer ago than the retention (1 ms here).
+    relay.wake();
+    await expect.poll(() => statuses(db)).toEqual({});
   });
 
   it('refuses to publish data that breaks the schema', async () => {

@@ -3,9 +3,10 @@ import { schemaCheck, schemaErrors } from '../http/schema-check.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventData, EventDefinition } from './event-definition.js';
 
-/** The channel the outbox announces new rows on; the relay listens to it. */
+/** The channel a relay is woken on by another instance's commits (see OutboxRelay.published). */
 export const OUTBOX_CHANNEL = 'flotilla_outbox';
 
+/** How an event is published, beside its data. */
 export interface PublishOptions {
   /** Ordering key, carried as the CloudEvents `subject`: events with one key are delivered in order. */
   readonly key?: string;
@@ -30,7 +31,7 @@ export async function publishEvent<D extends EventDefinition>(
   const event = cloudEvent(definition, data, options);
   const row: OutboxRow = [event.id, event.type, options.key ?? null, JSON.stringify(event)];
   if (tx.beforeCommit) {
-    // Rows of one transaction go in together at commit, with the NOTIFY, in one statement.
+    // Rows of one transaction go in together at commit, in one statement.
     let rows = pending.get(tx);
     if (!rows) {
       const gathered: OutboxRow[] = [];
@@ -68,25 +69,18 @@ type OutboxRow = [id: string, type: string, key: string | null, event: string];
 
 const pending = new WeakMap<Queryable, OutboxRow[]>();
 
-/**
- * Inserts the rows in order (so `seq` follows publish order) and announces them. The notification
- * is delivered at commit only, so the relay never wakes for a row it cannot see yet.
- */
+/** Inserts the rows in order, so that `seq` follows publish order within the transaction. */
 async function writeOutbox(tx: Queryable, rows: readonly OutboxRow[]): Promise<void> {
   await tx.query(
-    `WITH written AS (
-       INSERT INTO flotilla_outbox (id, type, key, event)
-       SELECT id, type, key, event::jsonb
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r(id, type, key, event, position)
-       ORDER BY position
-       RETURNING 1)
-     SELECT pg_notify($5, '') FROM (SELECT count(*) FROM written) AS announced`,
+    `INSERT INTO flotilla_outbox (id, type, key, event)
+     SELECT id, type, key, event::jsonb
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r(id, type, key, event, position)
+     ORDER BY position`,
     [
       rows.map((row) => row[0]),
       rows.map((row) => row[1]),
       rows.map((row) => row[2]),
       rows.map((row) => row[3]),
-      OUTBOX_CHANNEL,
     ],
   );
 }

@@ -10,15 +10,23 @@ import { type PublishOptions, publishEvent } from './publish-event.js';
 import { type EventHandler, type SubscriptionTarget, subscription } from './subscription.js';
 import type { EventTransport } from './transports/event-transport.js';
 
+/** What a service's events are made of; `startService` builds them from the config. */
 export interface ServiceEventsOptions {
+  /** The service's name: the source of what it publishes, and its consumer name. */
   readonly service: string;
+  /** Holds the outbox, the inbox and the dead letters. */
   readonly db: Database;
+  /** Carries the events between services (`EVENTS_URL`). */
   readonly transport: EventTransport;
+  /** Where publishing and handling problems are logged. */
   readonly logger: Logger;
+  /** Published, delivered and dead-lettered counts. */
   readonly metrics?: EventsMetrics;
   /** Spans for the outbox write, the relay's publish and each handling, in the causing trace. */
   readonly tracing?: Tracing;
+  /** The outbox relay's batch size and intervals. */
   readonly relay?: Partial<Omit<OutboxRelayOptions, 'db' | 'transport' | 'logger' | 'metrics'>>;
+  /** Handler attempts, backoff and redelivery limit; `prefetch` bounds the deliveries in flight. */
   readonly consumer?: Pick<EventDispatcherOptions, 'maxAttempts' | 'backoff' | 'maxDeliveries'> & {
     readonly prefetch?: number;
   };
@@ -29,10 +37,15 @@ export interface ServiceEventsOptions {
  * consumers the service runtime starts after listening and stops at shutdown.
  */
 export class ServiceEvents {
+  /** The transport it publishes and consumes through. */
   readonly transport: EventTransport;
+  /** Runs its subscriptions for each delivered event. */
   readonly dispatcher: EventDispatcher;
+  /** Sends what was written to the outbox. */
   readonly relay: OutboxRelay;
   readonly #options: ServiceEventsOptions;
+  /** Transactions that will tell the relay of their commit. */
+  readonly #announced = new WeakSet<Queryable>();
   #stopConsuming: (() => Promise<void>) | undefined;
 
   constructor(options: ServiceEventsOptions) {
@@ -56,11 +69,24 @@ export class ServiceEvents {
     });
   }
 
+  /** The service's database. */
   get database(): Database {
     return this.#options.db;
   }
 
-  /** Writes the event to the outbox in the caller's transaction (`tx` from `db.transaction`). */
+  /**
+   * Writes the event to the outbox in the caller's transaction (`tx` from `db.transaction`): it is
+   * sent once that commits, and never if it rolls back. `key` orders the events of one entity.
+   *
+   * @example
+   * ```ts
+   * const order = await db.transaction(async (tx) => {
+   *   const placed = await insertOrder(tx, request.body);
+   *   await events.publish(tx, OrderPlaced, placed, { key: placed.id });
+   *   return placed;
+   * });
+   * ```
+   */
   publish<D extends EventDefinition>(
     tx: Queryable,
     definition: D,
@@ -68,12 +94,17 @@ export class ServiceEvents {
     options?: PublishOptions,
   ): Promise<CloudEvent<EventData<D>>> {
     const { tracing } = this.#options;
+    this.#announceCommit(tx);
     // The event carries the trace of the work that caused it, so its consumers continue that trace.
-    const write = () =>
-      publishEvent(tx, definition, data, {
+    const write = async () => {
+      const event = await publishEvent(tx, definition, data, {
         ...options,
         traceparent: options?.traceparent ?? traceparentOf(),
       });
+      // Outside `db.transaction` the row is written now; the relay is told at once.
+      if (!tx.afterCommit) this.relay.published();
+      return event;
+    };
     if (!tracing) return write();
     return tracing.withSpan(
       `${definition.type} create`,
@@ -89,13 +120,24 @@ export class ServiceEvents {
     );
   }
 
-  /** Adds a subscription; call before the service starts consuming. */
+  /** Tells the relay once `tx` has committed. */
+  #announceCommit(tx: Queryable): void {
+    if (!tx.afterCommit || this.#announced.has(tx)) return;
+    this.#announced.add(tx);
+    tx.afterCommit(() => this.relay.published());
+  }
+
+  /**
+   * Adds a subscription; call before the service starts consuming (in `routes`). A subscription
+   * declared in `defineService({ subscriptions })` is the same, and easier to test.
+   */
   subscribe(target: SubscriptionTarget, handler: EventHandler, options: { name?: string } = {}): void {
     if (this.#stopConsuming)
       throw new Error('subscribe: the service is already consuming; subscribe before it starts');
     this.dispatcher.add(subscription(target, handler, options));
   }
 
+  /** Starts receiving the events its subscriptions name; the service runtime calls it after listening. */
   async startConsumers(): Promise<void> {
     const subscriptions = this.dispatcher.subscriptions;
     if (subscriptions.length === 0 || this.#stopConsuming) return;
@@ -113,6 +155,7 @@ export class ServiceEvents {
     );
   }
 
+  /** Stops receiving; deliveries in flight finish first. */
   async stopConsumers(): Promise<void> {
     await this.#stopConsuming?.();
   }

@@ -10,6 +10,7 @@ import { isInInbox, recordInInbox } from './inbox.js';
 import type { Subscription } from './subscription.js';
 import type { Delivery } from './transports/event-transport.js';
 
+/** What handling a delivery did for one subscription. */
 export type DeliveryOutcome = 'processed' | 'duplicate' | 'dead_lettered' | 'ignored';
 
 export interface SubscriptionRunnerOptions {

@@ -1,19 +1,28 @@
+/** The outcome of one check, or of all of them. */
 export type CheckStatus = 'pass' | 'fail';
 
+/** One check's outcome in a readiness report. */
 export interface CheckResult {
+  /** Whether it passed. */
   readonly status: CheckStatus;
+  /** How long it took. */
   readonly durationMs: number;
   /** A short, client-safe reason; never a connection string or stack. */
   readonly reason?: string;
 }
 
+/** What `/health/ready` answers: 200 when `status` is pass, else 503. */
 export interface ReadinessReport {
+  /** `pass` when every check passed. */
   readonly status: CheckStatus;
+  /** Each check by name, with `startup` or `shutdown` while the process is not serving. */
   readonly checks: Readonly<Record<string, CheckResult>>;
 }
 
+/** Resolves when the dependency is usable, throws (or times out) when not; `signal` aborts at the timeout. */
 export type HealthCheck = (signal: AbortSignal) => Promise<void>;
 
+/** How a health monitor runs its checks. */
 export interface HealthMonitorOptions {
   /** How long one check may take before it counts as failed. */
   readonly checkTimeoutMs: number;
@@ -33,27 +42,33 @@ export class HealthMonitor {
     this.#timeoutMs = options.checkTimeoutMs;
   }
 
+  /** Adds a readiness check; names are unique. */
   addCheck(name: string, check: HealthCheck): void {
     if (this.#checks.has(name)) throw new Error(`health check "${name}" is already registered`);
     this.#checks.set(name, check);
   }
 
+  /** The process has finished starting: readiness no longer fails on `startup`. */
   markStarted(): void {
     this.#started = true;
   }
 
+  /** The process is stopping: readiness fails from now on, so traffic drains away. */
   markShuttingDown(): void {
     this.#shuttingDown = true;
   }
 
+  /** Whether `markStarted` was called. */
   get started(): boolean {
     return this.#started;
   }
 
+  /** Whether `markShuttingDown` was called. */
   get shuttingDown(): boolean {
     return this.#shuttingDown;
   }
 
+  /** Runs every check in parallel, each under the check timeout. */
   async readiness(): Promise<ReadinessReport> {
     const entries = await Promise.all(
       [...this.#checks].map(async ([name, check]) => [name, await this.#run(check)] as const),

@@ -1,6 +1,7 @@
 import { FlotillaError } from '../errors/index.js';
 import type { HealthMonitor } from './health-monitor.js';
 
+/** The probes every service answers. */
 export type ProbePath = '/health/live' | '/health/ready' | '/health/started';
 
 /** A probe's answer: the body of a pass, or the NOT_READY error to answer as a 503 problem. */

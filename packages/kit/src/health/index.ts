@@ -1,3 +1,8 @@
+/**
+ * Liveness and readiness: the health monitor behind `/health/live` and `/health/ready`.
+ *
+ * @packageDocumentation
+ */
 export {
   type CheckResult,
   type CheckStatus,

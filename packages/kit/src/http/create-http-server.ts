@@ -22,6 +22,7 @@ import { requestSpanOf, traceRequests } from './trace-requests.js';
 
 const PROBE_ROUTES = new Set(['/health/live', '/health/ready', '/health/started', '/metrics']);
 
+/** A service's Fastify server, typed by TypeBox: a route's schema types its request and reply. */
 export type HttpServer = FastifyInstance<
   RawServerDefault,
   RawRequestDefaultExpression,
@@ -30,16 +31,23 @@ export type HttpServer = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** How a service's HTTP server is built. */
 export interface HttpServerOptions {
+  /** The service's name, in logs, metrics and the OpenAPI document. */
   readonly name: string;
+  /** The service's version, in the OpenAPI document. */
   readonly version: string;
+  /** Request logs, with the trace id. */
   readonly logger: Logger;
+  /** The standard HTTP metrics are recorded here. */
   readonly metrics?: ServiceMetrics;
   /** Largest accepted request body; larger ones get 413. */
   readonly bodyLimitBytes?: number;
   /** Time a client has to send a whole request (slowloris guard). */
   readonly requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open. */
   readonly keepAliveTimeoutMs?: number;
+  /** The OpenAPI document's description. */
   readonly description?: string;
   /** Traces every request (a SERVER span per request) when given. */
   readonly tracing?: Tracing;

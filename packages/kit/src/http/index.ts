@@ -1,3 +1,9 @@
+/**
+ * The HTTP foundation every service runs on: a Fastify server with TypeBox schemas, problem+json errors and
+ * cursors.
+ *
+ * @packageDocumentation
+ */
 // Services name Fastify's request and reply types through the kit, which owns the dependency.
 export type { FastifyReply, FastifyRequest } from 'fastify';
 export { answerClientError, answerProtocolErrors, clientErrorResponse } from './client-error-response.js';

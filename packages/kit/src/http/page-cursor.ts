@@ -1,6 +1,7 @@
 import { FlotillaError } from '../errors/index.js';
 
 // Cursors are opaque to clients, so a service can change its paging key without breaking them.
+/** An opaque page cursor for `position` (e.g. the last id of a page), for the client to send back. */
 export function encodeCursor(position: string): string {
   return Buffer.from(JSON.stringify({ p: position })).toString('base64url');
 }

@@ -1,3 +1,8 @@
+/**
+ * Scheduled jobs (`schedule`): each tick runs once across all instances of a service.
+ *
+ * @packageDocumentation
+ */
 export { registerJobRoutes } from './job-routes.js';
 export type { JobRun, JobRunStatus } from './job-run.js';
 export { type JobClock, JobRunner, type JobRunnerOptions, type JobStatus } from './job-runner.js';

@@ -1,13 +1,19 @@
 import type { JobTrigger } from './schedule.js';
 
+/** Where a run stands: being attempted, waiting to retry, succeeded, or out of attempts. */
 export type JobRunStatus = 'running' | 'retrying' | 'done' | 'dead';
 
 /** One run of a job as `flotilla_job_runs` keeps it: its history entry. */
 export interface JobRun {
+  /** The run's id. */
   readonly id: string;
+  /** The job's name. */
   readonly job: string;
+  /** The tick it is for (ISO 8601). */
   readonly tick: string;
+  /** A tick of the schedule, or a manual request. */
   readonly trigger: JobTrigger;
+  /** Where it stands. */
   readonly status: JobRunStatus;
   /** Attempts made so far, the one in progress included. */
   readonly attempts: number;
@@ -17,6 +23,7 @@ export interface JobRun {
   readonly lastError: string | null;
   /** When the latest attempt started. */
   readonly startedAt: string;
+  /** When it ended as done or dead; null before. */
   readonly finishedAt: string | null;
   /** When a retrying run is tried again. */
   readonly nextAttemptAt: string | null;

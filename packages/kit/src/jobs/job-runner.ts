@@ -12,12 +12,17 @@ import { JOB_RUN_COLUMNS, type JobRun, type JobRunRow, toJobRun } from './job-ru
 import type { JobOutcome, JobsMetrics } from './jobs-metrics.js';
 import type { Job, JobContext, JobTrigger, MissedTicks } from './schedule.js';
 
+/** What a job runner needs; a service builds one from its definition's `jobs`. */
 export interface JobRunnerOptions {
+  /** Where the runs are claimed and recorded (`flotilla_job_runs`). */
   readonly db: Database;
+  /** The jobs to run. */
   readonly jobs: readonly Job[];
+  /** Where runs and failures are logged. */
   readonly logger: Logger;
   /** The outbox handed to handlers; a service passes its own, which traces the write. */
   readonly events?: Pick<ServiceEvents, 'publish'>;
+  /** Runs and their durations by job and outcome. */
   readonly metrics?: JobsMetrics;
   /** A span per attempt at a run. */
   readonly tracing?: Tracing;
@@ -49,13 +54,21 @@ const systemClock: JobClock = { now: Date.now };
 
 /** A job as `GET /jobs` shows it: its settings, its next tick and its latest runs. */
 export interface JobStatus {
+  /** The job's name. */
   readonly name: string;
+  /** Its cron pattern. */
   readonly schedule: string;
+  /** The time zone the pattern is read in. */
   readonly timezone: string;
+  /** What happens to missed ticks. */
   readonly missed: MissedTicks;
+  /** Attempts per tick. */
   readonly maxAttempts: number;
+  /** How long a claim on a run lasts. */
   readonly leaseMs: number;
+  /** Its next tick (ISO 8601), or null when none is left. */
   readonly nextTick: string | null;
+  /** Its latest runs, newest first. */
   readonly runs: readonly JobRun[];
 }
 

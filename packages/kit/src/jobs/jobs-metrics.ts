@@ -3,12 +3,15 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 /** How one attempt at a run ended. */
 export type JobOutcome = 'succeeded' | 'failed' | 'dead' | 'superseded';
 
+/** The job metrics of a service. */
 export interface JobsMetrics {
   /** Attempts by outcome; `dead` is the one to alert on. */
   readonly runs: Counter<'job' | 'outcome'>;
+  /** `flotilla_job_run_duration_seconds`: attempts by job and outcome. */
   readonly duration: Histogram<'job' | 'outcome'>;
 }
 
+/** Registers the job metrics on `registry`. */
 export function createJobsMetrics(registry: Registry): JobsMetrics {
   return {
     runs: new Counter({

@@ -10,6 +10,7 @@ export type MissedTicks = 'skip' | 'catch-up';
 /** How a run came to be: a tick of the schedule, or someone asking for it (`POST /jobs/:name/run`). */
 export type JobTrigger = 'schedule' | 'manual';
 
+/** What a job's handler gets for one run. */
 export interface JobContext {
   /** The run's open transaction: effects written through it commit together with the run's done mark. */
   readonly tx: Queryable;
@@ -19,12 +20,16 @@ export interface JobContext {
   readonly tick: Date;
   /** 1 for the first attempt at this tick. */
   readonly attempt: number;
+  /** Whether a tick or a manual request started this run. */
   readonly trigger: JobTrigger;
+  /** The service's logger, with the job's name and tick. */
   readonly logger: Logger;
 }
 
+/** One run of a job; a throw is retried with backoff up to `maxAttempts`. */
 export type JobHandler = (context: JobContext) => Promise<void>;
 
+/** How a job runs beside its pattern; only `name` is required. */
 export interface ScheduleOptions {
   /** Unique within the service; keys the job's runs, so renaming a job starts a new history. */
   readonly name: string;
@@ -45,13 +50,21 @@ export interface ScheduleOptions {
 
 /** A scheduled job as a service declares it (`jobs` in `defineService`). */
 export interface Job {
+  /** Unique within the service; names its runs in `/jobs` and the metrics. */
   readonly name: string;
+  /** The cron pattern. */
   readonly pattern: string;
+  /** The IANA time zone the pattern is read in. */
   readonly timezone: string;
+  /** What happens to ticks missed while no instance ran. */
   readonly missed: MissedTicks;
+  /** Attempts per tick before the run is marked failed. */
   readonly maxAttempts: number;
+  /** The wait between attempts. */
   readonly backoff: BackoffOptions;
+  /** How long a claim on a run lasts. */
   readonly leaseMs: number;
+  /** The work of one run. */
   readonly handler: JobHandler;
   /** The first tick strictly after `after` (ms since the epoch), or undefined when none is left. */
   nextTick(after: number): number | undefined;
@@ -61,6 +74,22 @@ export interface Job {
  * Declares a job that runs `handler` once per tick of the cron `pattern` across all instances of
  * the service: five fields (minute precision) or six with seconds first (`* * * * * *`: every
  * second). Throws on a pattern or time zone croner cannot read, or one that never fires.
+ *
+ * @example
+ * ```ts
+ * // Every night at 02:00 UTC; a tick whose run fails is retried, then marked failed.
+ * export const sendInvoices = schedule(
+ *   '0 2 * * *',
+ *   async ({ tx, tick, events }) => {
+ *     const { rows } = await tx.query(
+ *       'update invoices set sent_at = $1 where sent_at is null returning id',
+ *       [tick],
+ *     );
+ *     for (const { id } of rows) await events.publish(tx, InvoiceSent, { id }, { key: id });
+ *   },
+ *   { name: 'send-invoices' },
+ * );
+ * ```
  */
 export function schedule(pattern: string, handler: JobHandler, options: ScheduleOptions): Job {
   if (!/^[\w.:-]{1,100}$/.test(options.name)) {

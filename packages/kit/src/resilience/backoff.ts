@@ -5,6 +5,7 @@ import { FlotillaError } from '../errors/index.js';
 export interface BackoffOptions {
   /** The first retry's ceiling, in ms; each later retry doubles it. */
   readonly initialDelayMs: number;
+  /** The longest wait, in ms. */
   readonly maxDelayMs: number;
 }
 

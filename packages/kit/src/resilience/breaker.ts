@@ -8,17 +8,21 @@ import {
 } from 'cockatiel';
 import { FlotillaError } from '../errors/index.js';
 
+/** When a breaker opens and for how long. */
 export interface BreakerOptions {
   /** Consecutive failed calls that open the breaker. */
   readonly threshold: number;
   /** When set (0–1), the breaker opens on this failure rate over `windowMs` instead. */
   readonly failureRate?: number | undefined;
+  /** The window the failure rate is measured over. */
   readonly windowMs?: number;
+  /** Calls per second below which the failure rate does not open it. */
   readonly minimumRps?: number;
   /** Time open before one probe is let through (half-open). */
   readonly halfOpenAfterMs: number;
 }
 
+/** closed: calls pass; open: they fail fast; half-open: a probe passes; isolated: held open by hand. */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
 
 /**
@@ -48,6 +52,7 @@ export function breakerPolicy(options: BreakerOptions): CircuitBreakerPolicy {
   });
 }
 
+/** The name a breaker state is shown by. */
 export function breakerStateName(state: CircuitState): BreakerState {
   switch (state) {
     case CircuitState.Closed:

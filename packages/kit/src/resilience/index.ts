@@ -1,3 +1,8 @@
+/**
+ * Timeouts, retries with backoff and budget, circuit breakers and bulkheads.
+ *
+ * @packageDocumentation
+ */
 export { type BackoffOptions, backoffCeiling, backoffDelay, retryAfterMs, retryBackoff } from './backoff.js';
 export {
   type BreakerOptions,

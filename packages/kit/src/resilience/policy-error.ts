@@ -6,6 +6,7 @@ import {
 } from 'cockatiel';
 import { FlotillaError } from '../errors/index.js';
 
+/** What a policy's refusal says about the call. */
 export interface PolicyErrorContext {
   /** The service that was called; becomes the problem's `upstream` member. */
   readonly target: string;

@@ -6,7 +6,9 @@ export interface ResilienceSettings {
   readonly attemptTimeoutMs: number;
   /** Retries after the first attempt (idempotent requests only). */
   readonly maxRetries: number;
+  /** The first retry's backoff; it doubles per retry, with jitter. */
   readonly retryBaseDelayMs: number;
+  /** The longest backoff between attempts. */
   readonly retryMaxDelayMs: number;
   /** Retries allowed as a fraction of calls (0.2 = one retry per five calls). */
   readonly retryBudgetRatio: number;
@@ -16,17 +18,21 @@ export interface ResilienceSettings {
   readonly breakerThreshold: number;
   /** When set, the breaker opens on this failure rate (0–1) over `breakerWindowMs` instead. */
   readonly breakerFailureRate: number | undefined;
+  /** The window the failure rate is measured over. */
   readonly breakerWindowMs: number;
   /** Calls per second below which the failure rate is not trusted enough to open. */
   readonly breakerMinimumRps: number;
   /** How long the breaker stays open before it lets one probe through. */
   readonly breakerHalfOpenAfterMs: number;
+  /** Calls in flight to the target at once (the bulkhead). */
   readonly maxConcurrent: number;
+  /** Calls waiting for the bulkhead; beyond it a call is refused at once. */
   readonly maxQueue: number;
   /** Keep-alive connections per instance. */
   readonly connections: number;
 }
 
+/** The settings of a target nothing configures (docs/resilience.md). */
 export const defaultResilienceSettings: ResilienceSettings = {
   timeoutMs: 2_000,
   attemptTimeoutMs: 1_000,

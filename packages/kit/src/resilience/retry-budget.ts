@@ -9,9 +9,11 @@ export interface RetryBudgetOptions {
   readonly ratio: number;
   /** Retries allowed per second regardless of traffic; 0 for a strict ratio. */
   readonly minPerSecond: number;
+  /** The time, in ms; tests bring their own. */
   readonly now?: () => number;
 }
 
+/** Retries earned by calls: one budget per target, shared by its calls. */
 export class RetryBudget {
   readonly #ratio: number;
   readonly #minPerSecond: number;

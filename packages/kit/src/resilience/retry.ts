@@ -3,12 +3,15 @@ import { FlotillaError } from '../errors/index.js';
 import { type BackoffOptions, retryBackoff } from './backoff.js';
 import type { RetryBudget } from './retry-budget.js';
 
+/** When and how often a call is retried. */
 export interface RetryOptions extends BackoffOptions {
+  /** Retries after the first attempt. */
   readonly maxRetries: number;
   /** Shared by every call to one target; a retry the budget refuses is not made. */
   readonly budget?: RetryBudget;
   /** A last word on one retry, e.g. false when the caller's deadline leaves no time for it. */
   readonly allow?: (error: FlotillaError) => boolean;
+  /** Called for each retry the budget refused (for the metrics). */
   readonly onBudgetExhausted?: () => void;
 }
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../db/index.js';
 import type { DeadLetter, ServiceEventsOptions } from '../events/index.js';
 import { httpSubscriberDirectory } from '../events/index.js';
+import { outboxEntries } from '../events/outbox-entries.js';
 import { testDatabase } from '../testing/index.js';
 import { createShopTables, ItemAdded, ItemIgnored, ledger, shop } from './event-fixtures.js';
 import { type RunningService, startService } from './index.js';
@@ -70,18 +71,15 @@ async function deadLetters(url: string): Promise<{ deadLetters: DeadLetter[] }> 
 }
 
 async function outboxStatus(db: Database): Promise<Record<string, number>> {
-  const { rows } = await db.query<{ status: string; n: string }>(
-    'SELECT status, count(*) AS n FROM flotilla_outbox GROUP BY status',
-  );
-  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  const counts: Record<string, number> = {};
+  for (const entry of await outboxEntries(db)) counts[entry.status] = (counts[entry.status] ?? 0) + 1;
+  return counts;
 }
 
 /** Outbox rows the relay has tried to deliver at least once and not marked sent. */
 async function triedAndPending(db: Database): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(
-    "SELECT count(*) AS n FROM flotilla_outbox WHERE status = 'pending' AND attempts > 0",
-  );
-  return Number(rows[0]?.n);
+  const entries = await outboxEntries(db);
+  return entries.filter((entry) => entry.status === 'pending' && entry.attempts > 0).length;
 }
 
 describe('events over the embedded transport', { timeout: 120_000 }, () => {
@@ -144,12 +142,10 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     await publishItems(publisher, [1]);
     await expect.poll(() => ledgerRows(ledgerDb).then((rows) => rows.length), { timeout: 20_000 }).toBe(1);
     await expect.poll(() => outboxStatus(shopDb), { timeout: 10_000 }).toEqual({ sent: 1, parked: 1 });
-    const { rows } = await shopDb.query<{ last_error: string; attempts: number }>(
-      "SELECT last_error, attempts FROM flotilla_outbox WHERE status = 'parked'",
-    );
-    expect(rows[0]).toMatchObject({
+    const parked = (await outboxEntries(shopDb)).filter((entry) => entry.status === 'parked');
+    expect(parked[0]).toMatchObject({
       attempts: 3,
-      last_error: expect.stringMatching(/no subscriber for item\.ignored/),
+      lastError: expect.stringMatching(/no subscriber for item\.ignored/),
     });
   });
 

@@ -6,6 +6,12 @@ import { stopOnSignals } from './stop-on-signals.js';
 /**
  * The whole life of a service process: start, then stop on SIGTERM/SIGINT and exit 0. A second
  * signal exits at once. A bad config prints one message and exits with EXIT_CONFIG.
+ *
+ * @example
+ * ```ts
+ * // services/billing/src/main.ts
+ * await runService(billingService, withDotEnv(process.env, process.cwd()));
+ * ```
  */
 export async function runService<S extends ConfigSchema>(
   definition: ServiceDefinition<S>,

@@ -19,6 +19,8 @@ import {
   createLogger,
   createMetrics,
   type Logger,
+  logShipperOptionsFrom,
+  OtlpLogShipper,
   startTelemetry,
   telemetryOptionsFrom,
   traceLogFields,
@@ -51,10 +53,15 @@ export interface StartServiceOptions {
   readonly clock?: JobClock;
 }
 
+/** A service started in this process, by `startService` or `runService`. */
 export interface RunningService<S extends ConfigSchema = ConfigSchema> {
+  /** Where it listens, e.g. `http://127.0.0.1:54321`. */
   readonly url: string;
+  /** The port it listens on. */
   readonly port: number;
+  /** Its Fastify server. */
   readonly app: HttpServer;
+  /** What its routes get: its database, config, events and clients. */
   readonly context: ServiceContext<S>;
   /**
    * Runs the service's subscriptions for a delivery as its transport does (inbox, retries, dead
@@ -68,6 +75,15 @@ export interface RunningService<S extends ConfigSchema = ConfigSchema> {
 /**
  * Starts a service in this process: config, logger, metrics, database and migrations, health,
  * routes, then listens. Throws ConfigError before anything is opened when the config is bad.
+ *
+ * @example
+ * ```ts
+ * const database = await testDatabase();
+ * const service = await startService(billingService, { environment: { LOG_LEVEL: 'warn' }, database });
+ * const response = await fetch(`${service.url}/billing/invoices`);
+ * await service.stop();
+ * await database.dispose();
+ * ```
  */
 export async function startService<S extends ConfigSchema>(
   definition: ServiceDefinition<S>,
@@ -80,6 +96,8 @@ export async function startService<S extends ConfigSchema>(
   const config = loaded.values as ServiceConfig<S>;
   // The kit reads only the base settings; TypeScript cannot see them through the generic merge.
   const base = loaded.values as BaseConfig;
+  const shipping = logShipperOptionsFrom(base, { name: definition.name, version: definition.version });
+  const shipper = shipping ? new OtlpLogShipper(shipping) : undefined;
   const logger = createLogger({
     name: definition.name,
     level: base.LOG_LEVEL,
@@ -87,8 +105,10 @@ export async function startService<S extends ConfigSchema>(
     secrets: loaded.secrets,
     mixin: traceLogFields,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
+    ...(shipper ? { ship: shipper } : {}),
   });
   const lifecycle = new Lifecycle(logger);
+  if (shipper) lifecycle.onShutdown('telemetry', () => shipper.close());
   try {
     return await assemble(definition, options, config, base, logger, lifecycle);
   } catch (error) {

@@ -1,6 +1,8 @@
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+/** A service's Prometheus metrics, served at `/metrics`. */
 export interface ServiceMetrics {
+  /** Register the service's own metrics here. */
   readonly registry: Registry;
   /** OpenTelemetry's `http.server.request.duration`, in Prometheus naming. */
   readonly httpServerDuration: Histogram<'http_request_method' | 'http_route' | 'http_response_status_code'>;

@@ -1,7 +1,13 @@
+/**
+ * Logs, metrics and traces: the logger, the Prometheus registry and OpenTelemetry tracing.
+ *
+ * @packageDocumentation
+ */
 export { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 export { type CreateLoggerOptions, createLogger, type Logger } from './create-logger.js';
 export { createMetrics, type ServiceMetrics } from './create-metrics.js';
 export { logConfigSchema } from './log-config.js';
+export { OtlpLogShipper, type OtlpLogShipperOptions } from './otlp-log-shipper.js';
 export {
   type SamplerName,
   startTelemetry,
@@ -9,7 +15,12 @@ export {
   type TelemetryOptions,
   type Tracing,
 } from './start-telemetry.js';
-export { parseKeyValueList, telemetryConfigSchema, telemetryOptionsFrom } from './telemetry-config.js';
+export {
+  logShipperOptionsFrom,
+  parseKeyValueList,
+  telemetryConfigSchema,
+  telemetryOptionsFrom,
+} from './telemetry-config.js';
 export {
   currentTraceIds,
   extractTraceContext,

@@ -20,6 +20,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { type SpanOptions, withSpan } from './with-span.js';
 
+/** The samplers of `OTEL_TRACES_SAMPLER`. */
 export type SamplerName =
   | 'always_on'
   | 'always_off'
@@ -28,14 +29,19 @@ export type SamplerName =
   | 'parentbased_always_off'
   | 'parentbased_traceidratio';
 
+/** How a process traces, from the `OTEL_*` settings. */
 export interface TelemetryOptions {
   /** false: no spans at all (OTEL_SDK_DISABLED=true). */
   readonly enabled: boolean;
+  /** `service.name` of every span. */
   readonly serviceName: string;
+  /** `service.version` of every span. */
   readonly serviceVersion: string;
+  /** `service.instance.id`: which instance of the service. */
   readonly instanceId?: string;
   /** Extra resource attributes (OTEL_RESOURCE_ATTRIBUTES). */
   readonly resourceAttributes?: Readonly<Record<string, string>>;
+  /** Which traces are recorded (`OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`). */
   readonly sampler?: { readonly name: SamplerName; readonly ratio?: number };
   /** Where spans go. Without it spans still give trace ids to logs, problems and calls, but are not exported. */
   readonly exporter?: {
@@ -44,6 +50,7 @@ export interface TelemetryOptions {
     readonly protocol: 'http/protobuf' | 'http/json';
     readonly headers?: Readonly<Record<string, string>>;
   };
+  /** How spans are batched for export. */
   readonly batch?: { readonly scheduleDelayMs?: number; readonly maxQueueSize?: number };
   /** Extra processors, e.g. an in-memory exporter in tests. */
   readonly spanProcessors?: readonly SpanProcessor[];
@@ -51,12 +58,15 @@ export interface TelemetryOptions {
 
 /** What the kit needs to make spans: a tracer and the helper that runs code inside a span. */
 export interface Tracing {
+  /** The OpenTelemetry tracer for the process. */
   readonly tracer: Tracer;
   /** Runs `fn` in a new span, child of the active one (or of `options.parent`); errors mark it and rethrow. */
   withSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => T | Promise<T>): Promise<T>;
 }
 
+/** A process's tracing, started by `startTelemetry`; flush and shut it down at exit. */
 export interface Telemetry extends Tracing {
+  /** false when the SDK is disabled: spans are no-ops. */
   readonly enabled: boolean;
   /** Exports every finished span now. */
   forceFlush(): Promise<void>;

@@ -1,4 +1,5 @@
 import { env, type Variable } from '../config/index.js';
+import type { OtlpLogShipperOptions } from './otlp-log-shipper.js';
 import type { SamplerName, TelemetryOptions } from './start-telemetry.js';
 
 const SAMPLERS = [
@@ -35,6 +36,15 @@ export const telemetryConfigSchema = {
   OTEL_TRACES_SAMPLER_ARG: ratio('sampling ratio from 0 to 1 for the *traceidratio samplers'),
   OTEL_BSP_SCHEDULE_DELAY: env.integer({ default: 5000, min: 1, describe: 'ms between span exports' }),
   OTEL_BSP_MAX_QUEUE_SIZE: env.integer({ default: 2048, min: 1, describe: 'spans buffered before dropping' }),
+  OTEL_LOGS_EXPORTER: env.oneOf(['otlp', 'none'], {
+    default: 'otlp',
+    describe: 'otlp: log lines also go to the OTLP endpoint (as OTLP/JSON); none: stdout only',
+  }),
+  OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: env.url({
+    protocols: ['http:', 'https:'],
+    optional: true,
+    describe: 'full OTLP/HTTP logs URL (wins over OTEL_EXPORTER_OTLP_ENDPOINT + /v1/logs)',
+  }),
 };
 
 type TelemetryConfig = {
@@ -74,6 +84,32 @@ export function telemetryOptionsFrom(
         }
       : {}),
     batch: { scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY, maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE },
+  };
+}
+
+/**
+ * Where log lines are shipped, from the same variables: the logs endpoint, else the base endpoint's
+ * `/v1/logs`; nothing when neither is set, tracing is off, or OTEL_LOGS_EXPORTER is `none`.
+ */
+export function logShipperOptionsFrom(
+  config: TelemetryConfig,
+  service: { name: string; version: string; instanceId?: string },
+): OtlpLogShipperOptions | undefined {
+  if (config.OTEL_SDK_DISABLED || config.OTEL_LOGS_EXPORTER === 'none') return undefined;
+  const endpoint =
+    config.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ??
+    (config.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/logs`
+      : undefined);
+  if (!endpoint) return undefined;
+  const attributes = config.OTEL_RESOURCE_ATTRIBUTES ?? {};
+  return {
+    endpoint,
+    serviceName: config.OTEL_SERVICE_NAME ?? attributes['service.name'] ?? service.name,
+    serviceVersion: service.version,
+    ...(service.instanceId ? { instanceId: service.instanceId } : {}),
+    resourceAttributes: attributes,
+    headers: config.OTEL_EXPORTER_OTLP_HEADERS ?? {},
   };
 }
 

@@ -63,8 +63,11 @@ export function traceparentOf(from: Context = context.active()): string | undefi
   return carrier.traceparent;
 }
 
+/** The ids of the active span. */
 export interface TraceIds {
+  /** 32 hex digits. */
   readonly traceId: string;
+  /** 16 hex digits. */
   readonly spanId: string;
 }
 

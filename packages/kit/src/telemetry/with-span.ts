@@ -10,8 +10,11 @@ import {
   trace,
 } from '@opentelemetry/api';
 
+/** How a span is made. */
 export interface SpanOptions {
+  /** Its kind; internal by default. */
   readonly kind?: SpanKind;
+  /** Its attributes at start. */
   readonly attributes?: Attributes;
   /** The parent context; the active one by default (e.g. one extracted from an event's traceparent). */
   readonly parent?: Context;

@@ -2,6 +2,7 @@ import type { CloudEvent, DeliveryOutcome, EventData, EventDefinition } from '..
 import { cloudEvent } from '../events/publish-event.js';
 import type { RunningService } from '../service/index.js';
 
+/** How `deliverEvent` makes and hands over the event. */
 export interface DeliverEventOptions {
   /** Ordering key, carried as the CloudEvents `subject`, as the publisher would set it. */
   readonly key?: string;
@@ -11,7 +12,9 @@ export interface DeliverEventOptions {
   readonly deliveryCount?: number;
 }
 
+/** What `deliverEvent` delivered, and what became of it. */
 export interface DeliveredEvent<T = unknown> {
+  /** The event as delivered, id included: deliver it again with that id to test a redelivery. */
   readonly event: CloudEvent<T>;
   /** One per subscription of the service that the event matched, in subscription order. */
   readonly outcomes: readonly DeliveryOutcome[];

@@ -1,3 +1,9 @@
+/**
+ * Testing a service in-process: a database of its own, the events it published, events delivered to it, a
+ * clock to move and stubs of the services it calls.
+ *
+ * @packageDocumentation
+ */
 export { type DeliverEventOptions, type DeliveredEvent, deliverEvent } from './deliver-event.js';
 export { publishedEvents } from './published-events.js';
 export {

@@ -14,10 +14,15 @@ export type RouteParams<R extends string> = R extends `${string}:${infer Name}/$
 
 /** A request as a stub route sees it; `params` are named by the route's `:segments`. */
 export interface StubRequest<Params extends string = string> {
+  /** `GET`, `POST`, …. */
   readonly method: string;
+  /** The path's `:segments`, by name. */
   readonly params: Readonly<Record<Params, string>>;
+  /** The query string's parameters. */
   readonly query: Readonly<Record<string, string>>;
+  /** The request's headers, as Node gives them (lower-case names). */
   readonly headers: IncomingHttpHeaders;
+  /** The parsed JSON body, if any. */
   readonly body: unknown;
 }
 
@@ -33,11 +38,13 @@ export type StubHandler<R extends string = string> = (
 /** The routes a stub answers, each handler's `params` typed by its key. */
 export type StubRoutes<R extends StubRoute> = { readonly [K in R]: StubHandler<K> };
 
+/** A running stub of another service. */
 export interface StubService {
   /** Where it listens: give it to `staticBalancer` under the name the service calls. */
   readonly url: string;
   /** Every request received, oldest first, including those no route matched. */
   readonly requests: readonly StubRequest[];
+  /** Stops listening. */
   close(): Promise<void>;
 }
 

@@ -14,6 +14,7 @@ import { openScratchDatabase } from '../../db/scratch-database.js';
 import { createLogger } from '../../telemetry/index.js';
 import { defineEvent } from '../event-definition.js';
 import { EventDispatcher } from '../event-dispatcher.js';
+import { outboxEntries } from '../outbox-entries.js';
 import { OutboxRelay } from '../outbox-relay.js';
 import { publishEvent } from '../publish-event.js';
 import { runEventMigrations } from '../run-event-migrations.js';
@@ -171,10 +172,9 @@ async function tally(db: Database): Promise<{ total: number; distinct: number }>
 }
 
 async function outbox(db: Database): Promise<Record<string, number>> {
-  const { rows } = await db.query<{ status: string; n: string }>(
-    'SELECT status, count(*) AS n FROM flotilla_outbox GROUP BY status',
-  );
-  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  const counts: Record<string, number> = {};
+  for (const entry of await outboxEntries(db)) counts[entry.status] = (counts[entry.status] ?? 0) + 1;
+  return counts;
 }
 
 /** The consumer as a child process, so it can be SIGKILLed; over the embedded transport it serves `port`. */
@@ -259,23 +259,27 @@ describe.each(['amqp', 'nats', 'kafka'] as const)('events over %s', (kind) => {
     await throughAKill(kind, url, await setup(kind, url), 0, () => own?.restart() ?? restartRabbitMq());
   });
 
-  it('loses nothing and has each effect once when the relay dies between the confirm and the mark-sent', {
+  it('loses nothing and has each effect once when the relay dies between the confirm and saving its cursor', {
     timeout: 120_000,
   }, async () => {
     const url = SHARED_URL[kind];
     const context = await setup(kind, url);
     const consumer = await consumeHere(url, context);
     await publish(context.publisherDb, 0, 1_000);
-    // The dying relay's broker confirms every event, then its mark-sent never reaches the database.
+    // The dying relay's broker confirms every event, then its cursor save never reaches the database.
     const confirmed = new Set<string>();
     const { publisherDb, publisher } = context;
+    // From its first cursor save on, the process is gone: none of its statements reach the database.
+    let dead = false;
     const dying = new OutboxRelay({
       db: {
         ...publisherDb,
-        query: (sql: string, params?: unknown[]) =>
-          /SET status = 'sent'/.test(sql)
+        query: (sql: string, params?: unknown[]) => {
+          dead ||= /UPDATE flotilla_outbox_cursor SET done/.test(sql);
+          return dead
             ? Promise.reject(new Error('relay killed after the confirm'))
-            : publisherDb.query(sql, params),
+            : publisherDb.query(sql, params);
+        },
       } as Database,
       transport: {
         kind: publisher.kind,
@@ -291,14 +295,14 @@ describe.each(['amqp', 'nats', 'kafka'] as const)('events over %s', (kind) => {
       logger,
       pollIntervalMs: 200,
       leaseMs: 5_000,
-      // One batch: with 16 keys, a second batch would wait behind the first one's claim.
+      // One batch, so every event is confirmed before the first save fails.
       batchSize: 1_000,
     });
     await dying.start();
     await expect.poll(() => confirmed.size, { timeout: 60_000 }).toBe(1_000);
     await dying.stop();
     expect(await outbox(publisherDb)).toEqual({ pending: 1_000 });
-    // Another instance takes the rows over once the dead relay's lease has run out, and resends.
+    // Another instance takes the cursor over once the dead relay's lease has run out, and resends.
     await context.relay.start();
     await expect.poll(() => outbox(publisherDb), { timeout: 60_000 }).toEqual({ sent: 1_000 });
     // RabbitMQ and Kafka deliver every event a second time; JetStream drops the resends itself, as
@@ -308,7 +312,7 @@ describe.each(['amqp', 'nats', 'kafka'] as const)('events over %s', (kind) => {
       .poll(() => tally(context.consumerDb), { timeout: 60_000 })
       .toEqual({ total: 1_000, distinct: 1_000 });
     console.info(
-      `${kind}: relay killed between confirm and mark-sent, 1,000 events, lost 0, duplicate effects 0, duplicate deliveries caught by the inbox ${consumer.duplicates()}`,
+      `${kind}: relay killed between confirm and cursor save, 1,000 events, lost 0, duplicate effects 0, duplicate deliveries caught by the inbox ${consumer.duplicates()}`,
     );
   });
 
@@ -374,27 +378,25 @@ describe.each(['amqp', 'nats', 'kafka'] as const)('events over %s', (kind) => {
     if (kind === 'amqp') {
       // No queue is bound yet: the broker returns both; neither counts as sent.
       expect(await outbox(context.publisherDb)).toEqual({ pending: 2 });
-      const { rows } = await context.publisherDb.query<{ last_error: string }>(
-        'SELECT last_error FROM flotilla_outbox',
-      );
-      expect(rows.every((row) => /unroutable/.test(row.last_error))).toBe(true);
+      const entries = await outboxEntries(context.publisherDb);
+      expect(entries.every((entry) => /unroutable/.test(entry.lastError ?? ''))).toBe(true);
     } else {
       // JetStream and Kafka store the publisher's events whether or not a consumer exists yet.
       expect(await outbox(context.publisherDb)).toEqual({ sent: 2 });
     }
     await consumeHere(url, context);
     await context.publisherDb.query(
-      "UPDATE flotilla_outbox SET next_attempt_at = now() WHERE status = 'pending'",
+      "UPDATE flotilla_outbox_retry SET next_attempt_at = now() WHERE status = 'pending'",
     );
     await context.relay.start();
     await expect
       .poll(() => tally(context.consumerDb), { timeout: 30_000 })
       .toEqual({ total: 1, distinct: 1 });
     if (kind === 'amqp') {
-      const { rows } = await context.publisherDb.query<{ type: string; status: string }>(
-        'SELECT type, status FROM flotilla_outbox ORDER BY type',
-      );
-      expect(rows).toEqual([
+      const entries = await outboxEntries(context.publisherDb);
+      expect(
+        entries.map(({ type, status }) => ({ type, status })).sort((a, b) => a.type.localeCompare(b.type)),
+      ).toEqual([
         { type: 'count.unheard', status: 'pending' },
         { type: 'count.up', status: 'sent' },
       ]);

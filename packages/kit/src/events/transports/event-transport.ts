@@ -29,6 +29,7 @@ export interface ConsumerBinding {
   readonly prefetch: number;
 }
 
+/** One event's fate at `publish`: taken, or not (kept in the outbox and retried). */
 export type PublishOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
 /**
@@ -41,6 +42,7 @@ export interface EventTransport {
   readonly kind: string;
   /** The engine's name as people know it (`RabbitMQ`), for the dashboard and `flotilla status`. */
   readonly label: string;
+  /** Sends a batch; one outcome per event, in order. */
   publish(events: readonly CloudEvent[]): Promise<PublishOutcome[]>;
   /** Starts consuming; resolves to a function that stops taking new deliveries and waits for in-flight ones. */
   consume(binding: ConsumerBinding, handler: DeliveryHandler): Promise<() => Promise<void>>;
@@ -49,6 +51,7 @@ export interface EventTransport {
    * calls it when it prunes its own sent rows. Only transports that keep such records have it.
    */
   prune?(retentionMs: number): Promise<void>;
+  /** Closes the connections; consumers must be stopped first. */
   close(): Promise<void>;
 }
 
@@ -70,9 +73,12 @@ export interface TransportContext {
  * process loads only the driver of the engine it uses.
  */
 export interface TransportEngine {
+  /** The transport's `kind`. */
   readonly kind: string;
+  /** The transport's `label`. */
   readonly label: string;
   /** Where the engine runs, for display; `host:port` of the URL unless the engine says otherwise. */
   endpoint?(url: string): string | undefined;
+  /** Loads the driver and connects. */
   open(url: string, context: TransportContext): Promise<EventTransport>;
 }

@@ -2,6 +2,7 @@ import type { CloudEvent } from '../cloud-event.js';
 import { matchesSubscription } from '../type-pattern.js';
 import type { ConsumerBinding, DeliveryHandler, EventTransport, PublishOutcome } from './event-transport.js';
 
+/** How an in-memory transport answers publishes. */
 export interface MemoryTransportOptions {
   /**
    * Decides each event's outcome before it is delivered (a test's broker that says no, or never
@@ -17,7 +18,9 @@ export interface MemoryTransportOptions {
  * process: never use it to run a service.
  */
 export class MemoryTransport implements EventTransport {
+  /** Its short name. */
   readonly kind = 'memory';
+  /** Its name for people. */
   readonly label = 'in memory (tests)';
   /** The events it reported sent, in the order they were published. */
   readonly published: CloudEvent[] = [];
@@ -28,6 +31,7 @@ export class MemoryTransport implements EventTransport {
     this.#options = options;
   }
 
+  /** Delivers each accepted event to the matching consumers. */
   async publish(events: readonly CloudEvent[]): Promise<PublishOutcome[]> {
     const outcomes: PublishOutcome[] = [];
     for (const event of events) outcomes.push((await this.#options.accept?.(event)) ?? { ok: true });
@@ -50,6 +54,7 @@ export class MemoryTransport implements EventTransport {
     return outcomes;
   }
 
+  /** Receives the events `binding` names. */
   async consume(binding: ConsumerBinding, handler: DeliveryHandler): Promise<() => Promise<void>> {
     const consumer = { binding, handler };
     this.#consumers.add(consumer);
@@ -58,6 +63,7 @@ export class MemoryTransport implements EventTransport {
     };
   }
 
+  /** Forgets every consumer. */
   async close(): Promise<void> {
     this.#consumers.clear();
   }

@@ -24,10 +24,13 @@ registerTransport(['amqp', 'amqps'], amqpEngine);
 registerTransport('nats', natsEngine);
 registerTransport('kafka', kafkaEngine);
 
+/** Which transport to open, and what it may need. */
 export interface OpenTransportOptions extends Partial<Pick<TransportContext, 'namespace' | 'onError'>> {
   /** Chooses the engine by its scheme (`amqp://`, `nats://`, `kafka://`, …); empty → embedded. */
   readonly url?: string | undefined;
+  /** The service's database. */
   readonly db: TransportContext['db'];
+  /** Who subscribes to what. */
   readonly directory: TransportContext['directory'];
 }
 
@@ -39,8 +42,11 @@ export async function openTransport(options: OpenTransportOptions): Promise<Even
 
 /** What the dashboard shows of a transport: its names and where it runs, never its credentials. */
 export interface TransportDescription {
+  /** The transport's short name, e.g. `amqp`. */
   readonly kind: string;
+  /** The engine's name, e.g. `RabbitMQ`. */
   readonly label: string;
+  /** `host:port` it runs at, without credentials. */
   readonly endpoint?: string;
 }
 

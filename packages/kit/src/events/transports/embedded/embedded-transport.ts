@@ -10,7 +10,9 @@ export const CLOUD_EVENTS_BATCH_CONTENT_TYPE = 'application/cloudevents-batch+js
 
 /** What `POST /events/deliver` answers: how many leading events of the batch were committed. */
 export interface DeliverBatchResult {
+  /** Leading events committed; the relay resends the rest. */
   readonly accepted: number;
+  /** Why the next one was not. */
   readonly error?: string;
 }
 
@@ -28,7 +30,9 @@ export interface EmbeddedTransportOptions {
  * nobody subscribes to stay unsent (retried, then parked) instead of vanishing.
  */
 export class EmbeddedTransport implements EventTransport {
+  /** Its short name. */
   readonly kind = embeddedEngine.kind;
+  /** Its name for people. */
   readonly label = embeddedEngine.label;
   readonly #options: EmbeddedTransportOptions;
   readonly #agent = new Agent({ connections: 16, pipelining: 1 });
@@ -38,6 +42,7 @@ export class EmbeddedTransport implements EventTransport {
     this.#options = options;
   }
 
+  /** POSTs the batch to every subscriber that has not acknowledged it yet. */
   async publish(events: readonly CloudEvent[]): Promise<PublishOutcome[]> {
     const { db, directory } = this.#options;
     const outcomes: PublishOutcome[] = events.map(() => ({ ok: true }));
@@ -147,6 +152,7 @@ export class EmbeddedTransport implements EventTransport {
     );
   }
 
+  /** Closes the HTTP connections. */
   async close(): Promise<void> {
     await this.#agent.close();
   }

@@ -1,5 +1,6 @@
 /** How the Kafka transport creates a publisher's topic. */
 export interface KafkaTopicSettings {
+  /** Partitions of each topic; events of one key stay in one. */
   readonly partitions: number;
   /** Replicas of each partition; unset: as many as the cluster has brokers, at most 3. */
   readonly replicationFactor?: number;
@@ -9,9 +10,11 @@ export interface KafkaTopicSettings {
   readonly retentionMs: number;
 }
 
+/** What a `kafka://` URL says. */
 export interface KafkaUrl {
   /** `host:port` of each bootstrap broker. */
   readonly brokers: readonly string[];
+  /** How topics are created. */
   readonly topics: KafkaTopicSettings;
 }
 

@@ -1,0 +1,26 @@
+import type { Attributes } from '../traces/span-record.js';
+
+/** pino's level names, which OTLP severity numbers map onto. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+/** One log line as the logs API returns it. */
+export interface LogView {
+  /** Arrival order in this control plane; `after` in a query continues from it. */
+  readonly seq: number;
+  /** ISO 8601, millisecond precision. */
+  readonly time: string;
+  readonly service: string;
+  /** `service.instance.id` of the process that wrote it, when it says. */
+  readonly instance: string | null;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly traceId: string | null;
+  readonly spanId: string | null;
+  /** The line's other fields (pino's bindings and the logged object). */
+  readonly attributes: Attributes;
+}
+
+/** A line before the store numbers it. */
+export type NewLog = Omit<LogView, 'seq'>;

@@ -1,0 +1,3 @@
+create database users;
+create database orders;
+create database notifications;

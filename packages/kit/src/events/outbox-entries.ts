@@ -1,0 +1,41 @@
+import type { Queryable } from '../db/index.js';
+import type { CloudEvent } from './cloud-event.js';
+
+/** An outbox event and where it stands with the relay. */
+export interface OutboxEntry {
+  readonly id: string;
+  readonly type: string;
+  readonly key: string | null;
+  readonly event: CloudEvent;
+  /** `sent`: the transport confirmed it; `parked`: it failed its attempts and waits for an operator. */
+  readonly status: 'pending' | 'sent' | 'parked';
+  /** Publish attempts that failed. */
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+}
+
+/**
+ * The outbox's events, oldest first (all of them, or those with the given ids or type), with their
+ * status read from the cursor and the retry table: the outbox rows themselves are never updated.
+ */
+export async function outboxEntries(
+  db: Queryable,
+  filter: { readonly ids?: readonly string[]; readonly type?: string } = {},
+): Promise<OutboxEntry[]> {
+  const { rows } = await db.query<OutboxEntry>(
+    `SELECT o.id, o.type, o.key, o.event,
+       CASE WHEN r.status IS NOT NULL THEN r.status
+            WHEN pg_visible_in_snapshot(o.tx, c.done)
+              OR (c.upto IS NOT NULL AND pg_visible_in_snapshot(o.tx, c.upto)
+                  AND (o.tx, o.seq) <= (c.after_tx, c.after_seq)) THEN 'sent'
+            ELSE 'pending' END AS status,
+       coalesce(r.attempts, 0) AS attempts, r.last_error AS "lastError", o.created_at AS "createdAt"
+     FROM flotilla_outbox o CROSS JOIN flotilla_outbox_cursor c
+     LEFT JOIN flotilla_outbox_retry r ON r.id = o.id
+     WHERE ($1::uuid[] IS NULL OR o.id = ANY($1::uuid[])) AND ($2::text IS NULL OR o.type = $2)
+     ORDER BY o.seq`,
+    [filter.ids ?? null, filter.type ?? null],
+  );
+  return rows;
+}

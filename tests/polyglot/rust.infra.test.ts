@@ -1,0 +1,346 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kill, repositoryRoot, type SpawnedService, spawnService } from '../support/spawn-service.js';
+import { until } from '../support/until.js';
+
+// The Rust `pricing` example (examples/rust) in the reference system, on real PostgreSQL and
+// Kafka: it registers through the Consul API, is routed to by the gateway, keeps sales counts from
+// orders' `order.placed` events and asks users about loyalty through its circuit breaker.
+const databaseUrl = process.env.DATABASE_URL ?? '';
+const kafkaUrl = process.env.FLOTILLA_TEST_KAFKA_URL ?? 'kafka://127.0.0.1:9092';
+const run = `rust_${randomBytes(4).toString('hex')}`;
+const schemas = ['users', 'orders', 'notifications', 'pricing'].map((name) => `${run}_${name}`);
+// Outside the clone, so CI's fresh clones reuse compiled dependencies (README: build times).
+const targetDir = process.env.CARGO_TARGET_DIR ?? '/var/cache/flotilla/cargo-target';
+const cargo = [process.env.CARGO, join(homedir(), '.cargo/bin/cargo')].find(
+  (path): path is string => path !== undefined && existsSync(path),
+);
+const scratch = mkdtempSync(join(tmpdir(), 'flotilla-polyglot-rust-'));
+const sku = `RUST-${randomBytes(3).toString('hex').toUpperCase()}`;
+const usersTimeoutMs = 1_000;
+
+const started: SpawnedService[] = [];
+let controlPlane: SpawnedService;
+let users: SpawnedService;
+let pricing: SpawnedService;
+let gateway: string;
+let admin: pg.Client;
+let userId: string;
+
+/** DATABASE_URL with the search_path of `schema`, which is how the Flotilla services take theirs. */
+function databaseIn(schema: string) {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+async function start(entry: string | string[], environment: Record<string, string>) {
+  const service = await spawnService(entry, environment, 90_000);
+  started.push(service);
+  return service;
+}
+
+const otel = () => ({ OTEL_EXPORTER_OTLP_ENDPOINT: controlPlane.url, OTEL_BSP_SCHEDULE_DELAY: '200' });
+
+function startPricing() {
+  return start([join(targetDir, 'debug/flotilla-pricing')], {
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: `${run}_pricing`,
+    REGISTRY_URL: controlPlane.url,
+    // A timeout with room for a busy machine: a check that times out takes it out of the gateway.
+    REGISTRY_CHECK_INTERVAL: '500ms',
+    REGISTRY_CHECK_TIMEOUT: '2s',
+    REGISTRY_DEREGISTER_AFTER: '5s',
+    EVENTS_URL: kafkaUrl,
+    KAFKA_GROUP: `flotilla.pricing.${run}`,
+    USERS_TIMEOUT: `${usersTimeoutMs}ms`,
+    BREAKER_FAILURES: '3',
+    BREAKER_OPEN_FOR: '2s',
+    POPULAR_AFTER: '10',
+    ...otel(),
+  });
+}
+
+interface Answer {
+  readonly status: number;
+  readonly type: string | null;
+  readonly body: Record<string, unknown>;
+  readonly ms: number;
+}
+
+async function call(url: string, init: RequestInit = {}): Promise<Answer> {
+  const began = performance.now();
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) }); // hang guard
+  const text = await response.text();
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    ms: performance.now() - began,
+  };
+}
+
+const send = (method: string, url: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+/** How many times pricing has stored each of `orders` (orders' topic also holds earlier runs'). */
+async function storedOrders(orders: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await admin.query<{ order_id: string; n: string }>(
+    `select order_id, count(*) as n from "${run}_pricing".order_events where order_id = any($1) group by order_id`,
+    [orders],
+  );
+  return new Map(rows.map((row) => [row.order_id, Number(row.n)]));
+}
+
+beforeAll(async () => {
+  if (!cargo) throw new Error('cargo not found: install Rust (/root/.cargo/bin/cargo) or set CARGO');
+  const building = promisify(execFile)(cargo, ['build', '--locked', '--quiet'], {
+    cwd: join(repositoryRoot, 'examples/rust'),
+    // rustup's proxy finds its toolchain beside it; CI's PATH may not have ~/.cargo/bin.
+    env: { ...process.env, CARGO_TARGET_DIR: targetDir, PATH: `${dirname(cargo)}:${process.env.PATH ?? ''}` },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  for (const schema of schemas.slice(0, 3)) await admin.query(`create schema "${schema}"`);
+
+  controlPlane = await start(join(repositoryRoot, 'packages/control-plane/src/main.ts'), {
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    REGISTRY_SNAPSHOT_PATH: join(scratch, 'registry.json'),
+    CHECK_TICK: '20ms',
+  });
+  // One at a time: services starting at once starve a 2-core machine (and the build runs beside).
+  for (const name of ['notifications', 'orders', 'users'] as const) {
+    const service = await start(join(repositoryRoot, 'services', name, 'src/main.ts'), {
+      LOG_LEVEL: 'info',
+      DATABASE_URL: databaseIn(`${run}_${name}`),
+      REGISTRY_URL: controlPlane.url,
+      // Users' check is slower than pricing's call timeout, so a frozen users instance stays listed
+      // for a while and pricing's calls to it time out, as calls to a hung service do.
+      REGISTRY_CHECK_INTERVAL: name === 'users' ? '2s' : '300ms',
+      REGISTRY_CHECK_TIMEOUT: name === 'users' ? '1s' : '200ms',
+      REGISTRY_SYNC_INTERVAL: '500ms',
+      EVENTS_URL: kafkaUrl,
+      ...otel(),
+    });
+    if (name === 'users') users = service;
+  }
+  gateway = (
+    await start(join(repositoryRoot, 'packages/gateway/src/main.ts'), {
+      PORT: '0',
+      REGISTRY_URL: controlPlane.url,
+      RATE_LIMIT: '0',
+      LOG_LEVEL: 'info',
+      ...otel(),
+    })
+  ).url;
+  await building;
+  pricing = await startPricing();
+}, 1_200_000);
+
+afterAll(async () => {
+  users?.child.kill('SIGCONT');
+  await Promise.all(started.map(kill));
+  for (const schema of schemas) await admin?.query(`drop schema if exists "${schema}" cascade`);
+  await admin?.end();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('the Rust pricing service in the reference system', () => {
+  it('registers with its route prefix and passes its readiness check (a database ping)', async () => {
+    const [instance] = await until('pricing passing', async () => {
+      const list = (await call(`${controlPlane.url}/v1/health/service/pricing?passing`)).body as unknown as {
+        Service: { ID: string; Meta: Record<string, string> };
+      }[];
+      return list.length === 1 && list;
+    });
+    expect(instance?.Service.Meta['route-prefix']).toBe('/api/pricing');
+    expect((await call(`${pricing.url}/health/ready`)).body).toMatchObject({ status: 'ok' });
+  });
+
+  it('answers through the gateway with its JSON, and problem+json for bad input', async () => {
+    const set = await until('the gateway to route to pricing', async () => {
+      const answer = await send('PUT', `${gateway}/api/pricing/${sku}`, { basePrice: 1200 });
+      return answer.status === 200 && answer;
+    });
+    expect(set.body).toEqual({ sku, basePrice: 1200, sold: 0 });
+    const price = await call(`${gateway}/api/pricing/${sku}`);
+    expect(price).toMatchObject({ status: 200, body: { sku, basePrice: 1200, price: 1200, discounts: [] } });
+
+    const badSku = await call(`${gateway}/api/pricing/${encodeURIComponent('no such thing!')}`);
+    expect(badSku.status).toBe(400);
+    expect(badSku.type).toBe('application/problem+json');
+    expect(badSku.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      retryable: false,
+      errors: [{ field: '/params/sku' }],
+    });
+    const malformed = await call(`${gateway}/api/pricing/${sku}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"basePrice":',
+    });
+    expect(malformed).toMatchObject({ status: 400, type: 'application/problem+json' });
+    expect(malformed.body.code).toBe('MALFORMED_JSON');
+    const negative = await send('PUT', `${gateway}/api/pricing/${sku}`, { basePrice: -5 });
+    expect(negative.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: '/body/basePrice' }],
+    });
+    const unknown = await call(`${gateway}/api/pricing/NEVER-SOLD`);
+    expect(unknown).toMatchObject({ status: 404, type: 'application/problem+json' });
+    expect(unknown.body.code).toBe('NOT_FOUND');
+  });
+
+  it('stores every order event exactly once, committing only after storing, across a SIGKILL', {
+    timeout: 180_000,
+  }, async () => {
+    const user = await send('POST', `${gateway}/api/users`, {
+      name: 'Ferris',
+      email: `ferris-${run}@rust.example`,
+    });
+    expect(user.status).toBe(201);
+    userId = user.body.id as string;
+
+    const count = 16;
+    const placed: string[] = [];
+    const placing = (async () => {
+      for (let index = 0; index < count; index++) {
+        // Until orders has seen the user, a try may answer 503; the key keeps it one order.
+        const key = { 'idempotency-key': randomUUID() };
+        const order = await until('an order placed', async () => {
+          const answer = await send(
+            'POST',
+            `${gateway}/api/orders`,
+            { userId, items: [{ sku, quantity: 1, unitPrice: 1200 }] },
+            key,
+          );
+          return answer.status === 201 && answer;
+        });
+        placed.push(order.body.id as string);
+      }
+    })();
+    // Killed while orders stream in: some stored, more placed after it died.
+    await until('the first orders stored', async () => (await storedOrders(placed)).size >= 3, 60_000);
+    await kill(pricing);
+    await placing;
+    expect((await storedOrders(placed)).size).toBeLessThan(count);
+
+    pricing = await startPricing();
+    const stored = await until(
+      'every order stored after the restart',
+      async () => {
+        const orders = await storedOrders(placed);
+        return placed.every((id) => orders.has(id)) && orders;
+      },
+      90_000,
+    );
+    for (const id of placed) expect(stored.get(id)).toBe(1);
+    const { rows } = await admin.query<{ sold: string }>(
+      `select sold from "${run}_pricing".products where sku = $1`,
+      [sku],
+    );
+    expect(Number(rows[0]?.sold)).toBe(count);
+    // Sold 16 ≥ 10: the popularity discount applies.
+    const price = await call(`${gateway}/api/pricing/${sku}`);
+    expect(price.body).toMatchObject({
+      sold: count,
+      discounts: [{ reason: 'popular', percent: 10 }],
+      price: 1080,
+    });
+  });
+
+  it('holds gateway → pricing → users in one trace in the control plane', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const answer = await call(`${gateway}/api/pricing/${sku}?userId=${userId}`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(answer).toMatchObject({ status: 200 });
+    expect(answer.body.discounts).toContainEqual({ reason: 'loyalty', percent: 5 });
+
+    interface StoredSpan {
+      spanId: string;
+      parentSpanId: string | null;
+      serviceName: string;
+      name: string;
+      kind: string;
+    }
+    const spans = await until('the whole trace in the control plane', async () => {
+      const trace = await call(`${controlPlane.url}/api/traces/${traceId}`);
+      const list = (trace.body.spans ?? []) as StoredSpan[];
+      const find = (service: string, kind: string) =>
+        list.find((span) => span.serviceName === service && span.kind === kind);
+      const found = {
+        gateway: find('gateway', 'server'),
+        pricing: find('pricing', 'server'),
+        call: find('pricing', 'client'),
+        users: find('users', 'server'),
+      };
+      return Object.values(found).every(Boolean) && (found as Record<keyof typeof found, StoredSpan>);
+    });
+    expect(spans.pricing.name).toBe('GET /pricing/:sku');
+    expect(spans.call.parentSpanId).toBe(spans.pricing.spanId);
+    expect(spans.users.parentSpanId).toBe(spans.call.spanId);
+  });
+
+  it('opens its breaker on users when users is frozen, then fails fast with problem+json 503', {
+    timeout: 120_000,
+  }, async () => {
+    const price = (target: string) => call(`${target}/pricing/${sku}?userId=${userId}`);
+    expect((await price(pricing.url)).status).toBe(200);
+    users.child.kill('SIGSTOP');
+    const failures: Answer[] = [];
+    try {
+      const open = await until('the breaker to open', async () => {
+        const answer = await price(pricing.url);
+        failures.push(answer);
+        return answer.body.code === 'CIRCUIT_OPEN' && answer;
+      });
+      // Before it opened, calls failed on the timeout (or on users no longer listed as passing).
+      for (const failure of failures.slice(0, -1)) {
+        expect(failure.type).toBe('application/problem+json');
+        expect(['UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE']).toContain(failure.body.code);
+      }
+      expect(open).toMatchObject({ status: 503, type: 'application/problem+json' });
+      expect(open.body).toMatchObject({ retryable: true, status: 503 });
+      const fast: number[] = [];
+      for (let index = 0; index < 5; index++) {
+        const answer = await price(pricing.url);
+        expect(answer.body.code).toBe('CIRCUIT_OPEN');
+        fast.push(answer.ms);
+      }
+      // Refused without calling users: each well under the call timeout (a slack for a busy
+      // machine's scheduling), typically a few milliseconds.
+      for (const ms of fast) expect(ms).toBeLessThan(usersTimeoutMs / 2);
+      expect(fast.sort((a, b) => a - b)[2]).toBeLessThan(usersTimeoutMs / 10);
+    } finally {
+      users.child.kill('SIGCONT');
+    }
+    // Half-open after BREAKER_OPEN_FOR: a trial call succeeds and the breaker closes.
+    await until('pricing to reach users again', async () => (await price(pricing.url)).status === 200);
+  });
+
+  it('deregisters on SIGTERM and exits cleanly', async () => {
+    const id = (
+      (await call(`${controlPlane.url}/v1/health/service/pricing?passing`)).body as unknown as {
+        Service: { ID: string };
+      }[]
+    )[0]?.Service.ID;
+    expect(id).toBeDefined();
+    pricing.child.kill('SIGTERM');
+    expect(await pricing.exited).toEqual({ code: 0, signal: null });
+    const services = (await call(`${controlPlane.url}/v1/agent/services`)).body;
+    expect(Object.keys(services)).not.toContain(id);
+  });
+});
