@@ -20,7 +20,9 @@ const nodeConditions = [
   ...defaultServerConditions.filter((condition) => condition !== 'module'),
 ];
 
-const exclude = ['**/node_modules/**', '**/.flotilla/**'];
+// The reference template's copy of services/, made when create-flotilla is built, is tested as a
+// generated project by tests/packaging, not as part of this repository.
+const exclude = ['**/node_modules/**', '**/.flotilla/**', 'packages/create-flotilla/reference/**'];
 
 export default defineConfig({
   // The workspace packages from their TypeScript sources (see their exports), in the tests and in

@@ -12,8 +12,8 @@ import {
 import { createLogger } from '@flotilla/kit/telemetry';
 import { testDatabase } from '@flotilla/kit/testing';
 import { Type } from '@sinclair/typebox';
-import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deleteAmqpTopology } from '../support/delete-amqp-topology.js';
 import { startEventConsumer } from '../support/event-consumer-process.js';
 import { privateKafkaBroker } from '../support/private-kafka-broker.js';
 import { privateNatsServer } from '../support/private-nats-server.js';
@@ -53,15 +53,6 @@ async function database(): Promise<Database & { schema: string }> {
   await runEventMigrations(db);
   const { rows } = await db.query<{ schema: string }>('SELECT current_schema() AS schema');
   return Object.assign(db, { schema: rows[0]!.schema });
-}
-
-async function deleteAmqpTopology(url: string, namespace: string): Promise<void> {
-  const connection = await amqp.connect(url);
-  const channel = await connection.createChannel();
-  for (const queue of ['tally', 'tally.dead']) await channel.deleteQueue(`${namespace}.events.${queue}`);
-  await channel.deleteExchange(`${namespace}.events`);
-  await channel.deleteExchange(`${namespace}.events.dead-letters`);
-  await connection.close();
 }
 
 async function tally(db: Database): Promise<{ total: number; distinct: number; duplicates: number }> {

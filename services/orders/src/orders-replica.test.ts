@@ -1,26 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import { type RunningService, startService } from '@flotilla/kit';
 import { staticBalancer } from '@flotilla/kit/discovery';
-import { testDatabase } from '@flotilla/kit/testing';
-import type { User } from '@flotilla/users/contract';
+import { FlotillaError } from '@flotilla/kit/errors';
+import type { EventData } from '@flotilla/kit/events';
+import {
+  deliverEvent,
+  publishedEvents,
+  type StubService,
+  stubService,
+  testDatabase,
+} from '@flotilla/kit/testing';
+import { type User, UserCreated, UserDeleted, UserUpdated } from '@flotilla/users/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersService } from './orders-service.js';
 
-// Orders alone: users' events are delivered to it as the embedded transport would, and users is
-// either a port nobody listens on or a small server answering as users does.
+// Orders alone: users' events are delivered to its subscriptions as a transport would, and users
+// is either gone or a stub answering as users does.
 const databases: Awaited<ReturnType<typeof testDatabase>>[] = [];
 const stops: (() => Promise<void>)[] = [];
-let knownUsers: Map<string, User>;
-let usersUp: Server;
-let usersUpUrl: string;
-
-async function listen(server: Server): Promise<string> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
+const knownUsers = new Map<string, User>();
+let usersUp: StubService;
 
 async function startOrders(usersUrl: string): Promise<RunningService> {
   const database = await testDatabase();
@@ -38,26 +37,15 @@ function user(id: string, name: string, at: string): User {
   return { id, name, email: `${name.toLowerCase()}@replica.example`, createdAt: at, updatedAt: at };
 }
 
-let seq = 0;
-/** Delivers users' events to orders as the embedded transport does. */
-async function deliver(orders: RunningService, type: string, data: unknown, time: string) {
-  const event = {
-    specversion: '1.0',
-    // Time-ordered like the kit's ids, so ties on `time` still order by id.
-    id: `0190a0a0-0000-7000-8000-${String(++seq).padStart(12, '0')}`,
-    source: '/users',
-    type,
-    subject: (data as { id: string }).id,
-    time,
-    datacontenttype: 'application/json',
-    data,
-  };
-  const response = await fetch(`${orders.url}/events/deliver`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/cloudevents-batch+json' },
-    body: JSON.stringify([event]),
-  });
-  expect(await response.json()).toEqual({ accepted: 1 });
+/** Delivers one of users' events to orders' subscriptions, keyed by the user as users publishes it. */
+async function deliver<D extends typeof UserCreated | typeof UserUpdated | typeof UserDeleted>(
+  orders: RunningService,
+  definition: D,
+  data: EventData<D>,
+  time: string,
+): Promise<void> {
+  const { outcomes } = await deliverEvent(orders, definition, data, { key: data.id, time });
+  expect(outcomes).toEqual(['processed']);
 }
 
 async function order(orders: RunningService, userId: string, headers: Record<string, string> = {}) {
@@ -74,25 +62,22 @@ async function order(orders: RunningService, userId: string, headers: Record<str
   };
 }
 
+/** Where users was: a stub that has stopped listening. */
 async function unreachableUrl(): Promise<string> {
-  const server = createServer();
-  const url = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return url;
+  const gone = await stubService({});
+  await gone.close();
+  return gone.url;
 }
 
 beforeAll(async () => {
-  knownUsers = new Map();
-  usersUp = createServer((request, response) => {
-    const found = knownUsers.get(decodeURIComponent(request.url?.split('/')[2] ?? ''));
-    response
-      .writeHead(found ? 200 : 404, {
-        'content-type': found ? 'application/json' : 'application/problem+json',
-      })
-      .end(JSON.stringify(found ?? { status: 404, code: 'NOT_FOUND', title: 'Not found' }));
+  usersUp = await stubService({
+    'GET /users/:id': ({ params }) => {
+      const found = knownUsers.get(params.id);
+      if (!found) throw new FlotillaError('NOT_FOUND', { detail: `no user ${params.id}` });
+      return found;
+    },
   });
-  usersUpUrl = await listen(usersUp);
-  stops.push(() => new Promise((resolve) => usersUp.close(() => resolve())));
+  stops.push(() => usersUp.close());
   knownUsers.set('u-live', user('u-live', 'Live', '2025-01-01T00:00:00.000Z'));
 });
 afterAll(async () => {
@@ -105,17 +90,17 @@ describe('orders with users unreachable', () => {
     const orders = await startOrders(await unreachableUrl());
     await deliver(
       orders,
-      'user.created',
+      UserCreated,
       user('u-1', 'Ada', '2025-01-01T00:00:00.000Z'),
       '2025-01-01T00:00:00.000Z',
     );
     await deliver(
       orders,
-      'user.created',
+      UserCreated,
       user('u-2', 'Lin', '2025-01-01T00:00:00.000Z'),
       '2025-01-01T00:00:01.000Z',
     );
-    await deliver(orders, 'user.deleted', { id: 'u-2' }, '2025-01-01T00:00:02.000Z');
+    await deliver(orders, UserDeleted, { id: 'u-2' }, '2025-01-01T00:00:02.000Z');
 
     const placed = await order(orders, 'u-1');
     expect(placed.status).toBe(201);
@@ -139,25 +124,25 @@ describe('orders with users unreachable', () => {
       ).rows[0];
     await deliver(
       orders,
-      'user.updated',
+      UserUpdated,
       user('u-3', 'Newer', '2025-01-01T00:00:00.000Z'),
       '2025-01-02T00:00:00.000Z',
     );
     await deliver(
       orders,
-      'user.created',
+      UserCreated,
       user('u-3', 'Older', '2025-01-01T00:00:00.000Z'),
       '2025-01-01T00:00:00.000Z',
     );
     expect(await replica()).toEqual({ name: 'Newer', deleted: false });
-    await deliver(orders, 'user.deleted', { id: 'u-3' }, '2025-01-01T12:00:00.000Z');
+    await deliver(orders, UserDeleted, { id: 'u-3' }, '2025-01-01T12:00:00.000Z');
     expect(await replica()).toEqual({ name: 'Newer', deleted: false });
-    await deliver(orders, 'user.deleted', { id: 'u-3' }, '2025-01-03T00:00:00.000Z');
+    await deliver(orders, UserDeleted, { id: 'u-3' }, '2025-01-03T00:00:00.000Z');
     expect(await replica()).toEqual({ name: null, deleted: true });
     // A late create after the delete does not bring the user back.
     await deliver(
       orders,
-      'user.created',
+      UserCreated,
       user('u-3', 'Older', '2025-01-01T00:00:00.000Z'),
       '2025-01-01T00:00:00.000Z',
     );
@@ -167,19 +152,16 @@ describe('orders with users unreachable', () => {
 
 describe('order.placed', () => {
   it('is published once per order, in its transaction, and not again on an idempotent replay', async () => {
-    const orders = await startOrders(usersUpUrl);
-    const outbox = async () =>
-      (
-        await orders.context.db.query<{ event: { subject: string; data: Record<string, unknown> } }>(
-          "select event from flotilla_outbox where type = 'order.placed' order by seq",
-        )
-      ).rows.map((row) => row.event);
+    const orders = await startOrders(usersUp.url);
+    const outbox = () => publishedEvents(orders.context.db, 'order.placed');
 
     const key = { 'idempotency-key': `k-${randomUUID()}` };
     const first = await order(orders, 'u-live', key);
     expect(first.status).toBe(201);
     expect((await order(orders, 'u-live', key)).body.id).toBe(first.body.id);
     expect((await order(orders, 'no-such-user')).status).toBe(400);
+    // Users was asked for each user it did not know yet, through orders' real client.
+    expect(usersUp.requests.map((request) => request.params.id)).toEqual(['u-live', 'no-such-user']);
 
     const events = await outbox();
     expect(events).toHaveLength(1);

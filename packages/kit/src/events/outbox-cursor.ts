@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../db/index.js';
+import { relaxedCommit } from '../db/relaxed-commit.js';
 import type { CloudEvent } from './cloud-event.js';
 
 /**
@@ -41,16 +42,16 @@ const START = { afterTx: '0', afterSeq: '0' } as const;
  * relay holds it. A lease lost with its relay costs only a delay, so it need not wait for the disk.
  */
 export async function leaseCursor(
-  db: Queryable,
+  db: Database,
   relayId: string,
   leaseMs: number,
 ): Promise<CursorPosition | undefined> {
   const { rows } = await db.query<CursorPosition>(
     `UPDATE flotilla_outbox_cursor SET leased_by = $1, leased_until = now() + $2 * interval '1 millisecond'
-     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+     FROM (SELECT set_config('synchronous_commit', $3, true)) AS relaxed
      WHERE leased_by = $1 OR leased_by IS NULL OR leased_until < now()
      RETURNING done::text AS done, upto::text AS upto, after_tx::text AS "afterTx", after_seq::text AS "afterSeq"`,
-    [relayId, leaseMs],
+    [relayId, leaseMs, relaxedCommit(db)],
   );
   return rows[0];
 }
@@ -123,7 +124,7 @@ export async function saveCursor(
     `WITH moved AS (
        UPDATE flotilla_outbox_cursor SET done = $2::pg_snapshot, upto = $3::pg_snapshot, after_tx = $4::xid8,
          after_seq = $5::bigint, leased_until = now() + $6 * interval '1 millisecond'
-       FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+       FROM (SELECT set_config('synchronous_commit', $12, true)) AS relaxed
        WHERE leased_by = $1
        RETURNING 1),
      retried AS (
@@ -151,6 +152,7 @@ export async function saveCursor(
       retry.map((row) => row.delayMs),
       retry.map((row) => row.error),
       save.maxAttempts,
+      relaxedCommit(db),
     ],
   );
   return { saved: rows[0]?.saved === true, parked: rows[0]?.parked ?? [] };

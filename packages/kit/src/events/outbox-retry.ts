@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../db/index.js';
+import { relaxedCommit } from '../db/relaxed-commit.js';
 import type { CloudEvent } from './cloud-event.js';
 
 /** A retry-table row a relay holds under its lease. */
@@ -36,8 +37,8 @@ export async function claimRetryRows(
   const rows = await db.transaction(async (tx) => {
     // A claim lost in a database crash only delays its rows, so it need not wait for the disk.
     await tx.query(
-      "SELECT pg_advisory_xact_lock(hashtextextended($1 || current_schema(), 0)), set_config('synchronous_commit', 'off', true)",
-      [CLAIM_LOCK_PREFIX],
+      "SELECT pg_advisory_xact_lock(hashtextextended($1 || current_schema(), 0)), set_config('synchronous_commit', $2, true)",
+      [CLAIM_LOCK_PREFIX, relaxedCommit(db)],
     );
     // A row waits behind the first row of its key that is backing off or claimed elsewhere.
     const { rows } = await tx.query<RetryRow>(
@@ -64,12 +65,12 @@ export async function claimRetryRows(
 }
 
 /** Forgets retried rows the transport confirmed: the outbox itself keeps the event. */
-export async function deleteRetried(db: Queryable, ids: readonly string[]): Promise<void> {
+export async function deleteRetried(db: Database, ids: readonly string[]): Promise<void> {
   // Lost in a database crash, it means a resend the inbox absorbs: no need to wait for the disk.
   await db.query(
-    `DELETE FROM flotilla_outbox_retry USING (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+    `DELETE FROM flotilla_outbox_retry USING (SELECT set_config('synchronous_commit', $2, true)) AS relaxed
      WHERE id = ANY($1::uuid[])`,
-    [ids],
+    [ids, relaxedCommit(db)],
   );
 }
 

@@ -50,7 +50,7 @@ export async function publishEvent<D extends EventDefinition>(
 export function cloudEvent<D extends EventDefinition>(
   definition: D,
   data: EventData<D>,
-  options: PublishOptions & { readonly id?: string } = {},
+  options: PublishOptions & { readonly id?: string; readonly time?: string } = {},
 ): CloudEvent<EventData<D>> {
   return {
     specversion: '1.0',
@@ -58,7 +58,7 @@ export function cloudEvent<D extends EventDefinition>(
     source: `/${definition.source}`,
     type: definition.type,
     ...(options.key === undefined ? {} : { subject: options.key }),
-    time: new Date().toISOString(),
+    time: options.time ?? new Date().toISOString(),
     datacontenttype: 'application/json',
     data,
     ...(options.traceparent ? { traceparent: options.traceparent } : {}),

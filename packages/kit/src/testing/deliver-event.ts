@@ -10,6 +10,8 @@ export interface DeliverEventOptions {
   readonly id?: string;
   /** How often the transport has delivered it, this time included: past the limit it is dead-lettered. */
   readonly deliveryCount?: number;
+  /** The event's `time` (ISO 8601), for handlers that order events by it; now by default. */
+  readonly time?: string;
 }
 
 /** What `deliverEvent` delivered, and what became of it. */
@@ -41,6 +43,7 @@ export async function deliverEvent<D extends EventDefinition>(
   const event = cloudEvent(definition, data, {
     ...(options.key === undefined ? {} : { key: options.key }),
     ...(options.id === undefined ? {} : { id: options.id }),
+    ...(options.time === undefined ? {} : { time: options.time }),
   });
   const outcomes = await service.dispatcher.deliver({
     body: JSON.stringify(event),

@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
 import { Type } from '@sinclair/typebox';
-import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deleteAmqpTopology } from '../../../../../tests/support/delete-amqp-topology.js';
 import { startEventConsumer } from '../../../../../tests/support/event-consumer-process.js';
 import { freePort } from '../../../../../tests/support/free-port.js';
 import { privateKafkaBroker } from '../../../../../tests/support/private-kafka-broker.js';
@@ -55,12 +55,7 @@ type Kind = 'amqp' | 'nats' | 'kafka' | 'embedded';
 async function brokerCleanup(kind: Kind, url: string, namespace: string): Promise<void> {
   if (kind === 'embedded') return;
   if (kind === 'amqp') {
-    const connection = await amqp.connect(url);
-    const channel = await connection.createChannel();
-    for (const queue of ['tally', 'tally.dead']) await channel.deleteQueue(`${namespace}.events.${queue}`);
-    await channel.deleteExchange(`${namespace}.events`);
-    await channel.deleteExchange(`${namespace}.events.dead-letters`);
-    await connection.close();
+    await deleteAmqpTopology(url, namespace);
   } else if (kind === 'kafka') {
     const admin = new Admin({
       clientId: 'broker-test-cleanup',
