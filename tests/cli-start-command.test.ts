@@ -1,25 +1,18 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type RunningFlotilla, runFlotilla, spawnFlotilla, stopFlotilla } from './support/flotilla-cli.js';
 import { freePort } from './support/free-port.js';
 import { alive } from './support/processes.js';
-import { TYPESCRIPT_NODE_ARGS } from './support/source-condition.js';
 import { repositoryRoot } from './support/spawn-service.js';
 import { until } from './support/until.js';
 
-const flotilla = join(repositoryRoot, 'packages/cli/bin/flotilla.js');
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-command-'));
-let supervisor: ChildProcess | undefined;
+let supervisor: RunningFlotilla | undefined;
 
 afterAll(async () => {
-  if (supervisor && supervisor.exitCode === null) {
-    supervisor.kill('SIGKILL');
-    await once(supervisor, 'exit');
-  }
+  await stopFlotilla(supervisor, 'SIGKILL');
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -42,16 +35,11 @@ describe('flotilla start with command processes (cross-process)', () => {
       { name: 'pricing', command: ['no-such-tool', 'serve'], requires: ['no-such-tool'] },
       { name: 'svc', entry: join(repositoryRoot, 'tests/fixtures/sleeper.ts') },
     ]);
-    supervisor = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, flotilla, 'start'], {
-      cwd: scratch,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    supervisor.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    supervisor.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    supervisor = spawnFlotilla(['start'], { cwd: scratch });
+    const { output } = supervisor;
 
-    await until('both processes ready', () => output.includes('all 2 process(es) ready'), 60_000);
-    expect(output).toContain(
+    await until('both processes ready', () => output().includes('all 2 process(es) ready'), 60_000);
+    expect(output()).toContain(
       '[flotilla] skipping pricing: requires "no-such-tool", not found on PATH\n[flotilla] starting 2 process(es)',
     );
     const served = await fetch(`http://127.0.0.1:${port}/built.txt`);
@@ -68,9 +56,7 @@ describe('flotilla start with command processes (cross-process)', () => {
       { id: 'svc/1', state: 'ready' },
     ]);
 
-    supervisor.kill('SIGTERM');
-    const [code] = await once(supervisor, 'exit');
-    expect(code).toBe(0);
+    expect(await stopFlotilla(supervisor, 'SIGTERM')).toBe(0);
     const python = instances.find((instance) => instance.id === 'static/1')!.pid;
     await until('the python process gone', () => !alive(python), 5_000);
   }, 90_000);
@@ -86,9 +72,7 @@ describe('flotilla start with command processes (cross-process)', () => {
     ],
   ])('refuses %j with exit code 2 and one line', async (entry, message) => {
     writeConfig([entry]);
-    const refused = promisify(execFile)(process.execPath, [...TYPESCRIPT_NODE_ARGS, flotilla, 'start'], {
-      cwd: scratch,
-    });
+    const refused = runFlotilla(['start'], { cwd: scratch });
     await expect(refused).rejects.toMatchObject({ code: 2 });
     const { stderr } = (await refused.catch((error: { stderr: string }) => error)) as { stderr: string };
     expect(stderr).toContain(message);

@@ -1,27 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type RunningFlotilla, spawnFlotilla, stopFlotilla } from './support/flotilla-cli.js';
 import { freePort } from './support/free-port.js';
-import { TYPESCRIPT_NODE_ARGS } from './support/source-condition.js';
 import { repositoryRoot } from './support/spawn-service.js';
 import { until } from './support/until.js';
 
-const flotilla = join(repositoryRoot, 'packages/cli/bin/flotilla.js');
 // users runs from a copy, so the test edits the copy and never the repository; node_modules is the
 // repository's, so the copy finds the kit and the rest as the original does.
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-watch-'));
 const routes = join(scratch, 'services/users/src/routes.ts');
-let supervisor: ChildProcess | undefined;
+let supervisor: RunningFlotilla | undefined;
 
 afterAll(async () => {
-  if (supervisor && supervisor.exitCode === null) {
-    supervisor.kill('SIGKILL');
-    await once(supervisor, 'exit');
-  }
+  await stopFlotilla(supervisor, 'SIGKILL');
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -93,21 +87,19 @@ describe('flotilla start --watch (cross-process)', () => {
     );
     const [controlPlanePort, gatewayPort] = [await freePort(), await freePort()];
     const gateway = `http://127.0.0.1:${gatewayPort}`;
-    supervisor = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, flotilla, 'start', '--watch'], {
+    supervisor = spawnFlotilla(['start', '--watch'], {
       cwd: scratch,
       env: {
         ...process.env,
         CONTROL_PLANE_PORT: String(controlPlanePort),
         GATEWAY_PORT: String(gatewayPort),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    supervisor.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    supervisor.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const { output } = supervisor;
     await until(
       'the system ready and watched',
-      () => output.includes('all 4 process(es) ready') && output.includes('watching the sources of users'),
+      () =>
+        output().includes('all 4 process(es) ready') && output().includes('watching the sources of users'),
       120_000,
     );
 
@@ -141,7 +133,7 @@ describe('flotilla start --watch (cross-process)', () => {
 
     const load = steadyLoad(`${gateway}/api/orders/${order.id}`);
     writeFileSync(routes, readFileSync(routes, 'utf8').replace('no user with id', 'nobody here with id'));
-    await until('users restarted', () => output.includes('users: restarted in'), 60_000);
+    await until('users restarted', () => output().includes('users: restarted in'), 60_000);
     await until(
       'the new text served',
       async () => (await unknownUser()).detail === 'nobody here with id nobody',
@@ -156,7 +148,7 @@ describe('flotilla start --watch (cross-process)', () => {
     const after = await pids();
     expect(after['users/1']).not.toBe(before['users/1']);
     for (const id of ['control-plane/1', 'gateway/1', 'orders/1']) expect(after[id]).toBe(before[id]);
-    expect(output.match(/sources changed/g)).toEqual(['sources changed']);
+    expect(output().match(/sources changed/g)).toEqual(['sources changed']);
 
     writeFileSync(
       routes,
@@ -164,7 +156,7 @@ describe('flotilla start --watch (cross-process)', () => {
     );
     await until('the syntax error reported', () =>
       /users: services\/users\/src\/routes\.ts:7:\d+: .* — still running the previous version \(1\)/.test(
-        output,
+        output(),
       ),
     );
     expect((await unknownUser()).detail).toBe('nobody here with id nobody');
@@ -174,8 +166,6 @@ describe('flotilla start --watch (cross-process)', () => {
     )?.problem;
     expect(problem).toMatch(/^services\/users\/src\/routes\.ts:7:\d+: /);
 
-    supervisor.kill('SIGTERM');
-    const [code] = await once(supervisor, 'exit');
-    expect(code).toBe(0);
+    expect(await stopFlotilla(supervisor, 'SIGTERM')).toBe(0);
   }, 240_000);
 });

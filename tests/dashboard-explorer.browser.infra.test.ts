@@ -1,11 +1,16 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, type DashboardBrowser, launchDashboardBrowser } from './support/dashboard-browser.js';
-import { type RunningFlotilla, startReferenceSystem, stopFlotilla } from './support/flotilla-cli.js';
-import { freePort } from './support/free-port.js';
-import { until } from './support/until.js';
+import {
+  type RunningFlotilla,
+  referenceSystemAddresses,
+  startReferenceSystem,
+  stopFlotilla,
+} from './support/flotilla-cli.js';
+import { untilGatewayRoutes } from './support/gateway-routes.js';
 
 // The reference system started by the real `flotilla start`, used from the dashboard's API
 // explorer and jobs tab in Chromium.
@@ -14,23 +19,15 @@ const scratch = mkdtempSync(join(tmpdir(), 'flotilla-explorer-'));
 
 let system: RunningFlotilla | undefined;
 let controlPlane: string;
-let browser: DashboardBrowser | undefined;
+let browser: DashboardBrowser;
+let page: Page;
 
 beforeAll(async () => {
-  const [controlPlanePort, gatewayPort] = [await freePort(), await freePort()];
-  controlPlane = `http://127.0.0.1:${controlPlanePort}`;
-  system = await startReferenceSystem({
-    cwd: scratch,
-    env: {
-      ...process.env,
-      CONTROL_PLANE_PORT: String(controlPlanePort),
-      GATEWAY_PORT: String(gatewayPort),
-      REGISTRY_URL: controlPlane,
-      // Embedded databases under the scratch directory, not the engines the infra project points at.
-      DATABASE_URL: '',
-    },
-  });
+  const addresses = await referenceSystemAddresses();
+  controlPlane = addresses.controlPlane;
+  system = await startReferenceSystem({ cwd: scratch, env: addresses.env });
   browser = await launchDashboardBrowser();
+  page = browser.page;
   writeFileSync(FIGURES, '');
 }, 90_000);
 
@@ -42,13 +39,7 @@ afterAll(async () => {
 
 describe('the dashboard as a workbench', () => {
   it('sends POST /api/users from the explorer and lands on its trace through gateway and users', async () => {
-    // The gateway lists users' routes once it has seen users in the registry.
-    await until('users in the gateway’s document', async () => {
-      const { document } = (await (await fetch(`${controlPlane}/api/explorer/openapi`)).json()) as {
-        document: { paths: Record<string, unknown> };
-      };
-      return '/api/users' in document.paths;
-    });
+    await untilGatewayRoutes(controlPlane, '/api/users');
     await page.goto(`${controlPlane}/ui/#explorer`);
     await page.locator('button.operation[data-operation="POST /api/users"]').click();
     // Prefilled from the schema with values it accepts, sent as they are.
@@ -67,7 +58,7 @@ describe('the dashboard as a workbench', () => {
     expect(answer.id).toBeTruthy();
     const timing = await page.locator('#explorer-form .answer-head .timing').textContent();
     appendFileSync(FIGURES, `POST /api/users from the explorer: ${timing}\n`);
-    await browser!.screenshot('dashboard-explorer-answer.png');
+    await browser.screenshot('dashboard-explorer-answer.png');
 
     const traceId = await page.locator('#explorer-form .trace-link').getAttribute('data-trace');
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
@@ -83,7 +74,7 @@ describe('the dashboard as a workbench', () => {
       `trace shown with gateway and users spans ${(Date.now() - clicked) / 1000} s after the click\n`,
     );
     expect(await page.locator('#trace-view').textContent()).toContain(traceId!);
-    await browser!.screenshot('dashboard-explorer-trace.png');
+    await browser.screenshot('dashboard-explorer-trace.png');
   }, 90_000);
 
   it('runs notifications’ job from the jobs tab and shows the run in its history', async () => {
@@ -96,10 +87,10 @@ describe('the dashboard as a workbench', () => {
     expect(await job.locator('.run-result').textContent()).toMatch(
       /^run [0-9a-f-]{36} started on notifications/,
     );
-    await browser!.screenshot('dashboard-jobs.png');
+    await browser.screenshot('dashboard-jobs.png');
   }, 60_000);
 
   it('had no console error on the way', () => {
-    expect(browser?.errors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });

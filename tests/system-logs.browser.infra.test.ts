@@ -1,27 +1,27 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './support/free-port.js';
-import { TYPESCRIPT_NODE_ARGS } from './support/source-condition.js';
-import { repositoryRoot } from './support/spawn-service.js';
+import { type DashboardBrowser, launchDashboardBrowser } from './support/dashboard-browser.js';
+import {
+  type RunningFlotilla,
+  referenceSystemAddresses,
+  startReferenceSystem,
+  stopFlotilla,
+} from './support/flotilla-cli.js';
+import { untilGatewayRoutes } from './support/gateway-routes.js';
 import { until } from './support/until.js';
 
 // The reference system started by the real `flotilla start`: every process ships its log lines
 // to the control plane, and one request's lines across services open from its trace.
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(repositoryRoot, 'test-artifacts');
-const flotilla = join(repositoryRoot, 'packages/cli/bin/flotilla.js');
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-logs-'));
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 
 let controlPlane: string;
 let gateway: string;
-let system: ChildProcess | undefined;
-let browser: BrowserContext | undefined;
+let system: RunningFlotilla | undefined;
+let browser: DashboardBrowser;
 let page: Page;
 
 async function api<T>(
@@ -39,74 +39,26 @@ async function api<T>(
 }
 
 beforeAll(async () => {
-  const [controlPlanePort, gatewayPort] = [await freePort(), await freePort()];
-  controlPlane = `http://127.0.0.1:${controlPlanePort}`;
-  gateway = `http://127.0.0.1:${gatewayPort}`;
-  system = spawn(
-    process.execPath,
-    [...TYPESCRIPT_NODE_ARGS, flotilla, 'start', '--config', join(repositoryRoot, 'flotilla.config')],
-    {
-      cwd: scratch,
-      env: {
-        ...process.env,
-        CONTROL_PLANE_PORT: String(controlPlanePort),
-        GATEWAY_PORT: String(gatewayPort),
-        REGISTRY_URL: controlPlane,
-        DATABASE_URL: '',
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-        // The gateway writes a line per request only at debug (its hot path).
-        LOG_LEVEL: 'debug',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  system.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  system.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  await until(
-    'all ready',
-    () => {
-      if (system?.exitCode !== null) throw new Error(`flotilla start exited early:\n${output}`);
-      return /all \d+ process\(es\) ready/.test(output) || undefined;
-    },
-    60_000,
-  );
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launchPersistentContext(join(scratch, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1440, height: 900 },
+  const addresses = await referenceSystemAddresses({
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    // The gateway writes a line per request only at debug (its hot path).
+    LOG_LEVEL: 'debug',
   });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  ({ controlPlane, gateway } = addresses);
+  system = await startReferenceSystem({ cwd: scratch, env: addresses.env });
+  await untilGatewayRoutes(controlPlane, '/api/users', '/api/orders');
+  browser = await launchDashboardBrowser();
+  page = browser.page;
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (system && system.exitCode === null) {
-    const exited = once(system, 'exit');
-    system.kill('SIGINT');
-    await exited;
-  }
+  await stopFlotilla(system, 'SIGINT');
   rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('logs of the reference system in the dashboard', () => {
   it("shows one request's lines of gateway, orders and users from its trace, live and filtered", async () => {
-    const failures: string[] = [];
-    page.on('pageerror', (error) => failures.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') failures.push(message.text());
-    });
     const user = await api<{ id: string }>('/api/users', {
       email: `logs-${Date.now()}@example.com`,
       name: 'Logs',
@@ -139,7 +91,7 @@ describe('logs of the reference system in the dashboard', () => {
     expect(await page.locator('#log-search input[name=traceId]').inputValue()).toBe(TRACE_ID);
     const traces = await page.locator('#log-list tbody tr td:last-child').allTextContents();
     expect(new Set(traces)).toEqual(new Set([TRACE_ID.slice(0, 8)]));
-    await page.screenshot({ path: join(ARTIFACTS, 'system-logs-of-trace.png'), fullPage: true });
+    await browser.screenshot('system-logs-of-trace.png');
 
     // Live: a new request's lines appear without a reload once the trace filter is cleared.
     await page.locator('#log-search input[name=traceId]').fill('');
@@ -153,6 +105,6 @@ describe('logs of the reference system in the dashboard', () => {
       .poll(() => page.locator('#log-list tbody tr').count(), { timeout: 10_000 })
       .toBeGreaterThan(before);
     expect(await page.locator('#log-list tbody tr:not([data-service="users"])').count()).toBe(0);
-    expect(failures).toEqual([]);
+    expect(browser.errors).toEqual([]);
   }, 120_000);
 });

@@ -1,80 +1,35 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './support/free-port.js';
+import { ARTIFACTS, type DashboardBrowser, launchDashboardBrowser } from './support/dashboard-browser.js';
+import {
+  referenceSystemAddresses,
+  runFlotilla,
+  type StartedReferenceSystem,
+  startReferenceSystem,
+  stopFlotilla,
+} from './support/flotilla-cli.js';
 import { alive, descendants } from './support/processes.js';
-import { TYPESCRIPT_NODE_ARGS } from './support/source-condition.js';
-import { repositoryRoot } from './support/spawn-service.js';
 import { until } from './support/until.js';
 
 // The whole reference system, started by the real `flotilla start` and watched through the
 // dashboard in Debian's chromium (apt-get install chromium; .ci/run installs it).
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(repositoryRoot, 'test-artifacts');
-const flotilla = join(repositoryRoot, 'packages/cli/bin/flotilla.js');
 // Own data directory (embedded databases, registry snapshot, supervisor file): nothing of a
 // developer's own `flotilla start` in the repository is read or touched.
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-system-'));
-const profile = mkdtempSync(join(tmpdir(), 'flotilla-chromium-'));
-
-/** A running `flotilla start`, with everything it printed so far. */
-interface Started {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  /** The CLI's own figure from `all N process(es) ready in X s`. */
-  readonly readySeconds: number;
-}
 
 let environment: NodeJS.ProcessEnv;
 let controlPlane: string;
 let gateway: string;
-let system: Started | undefined;
-let browser: BrowserContext | undefined;
+let system: StartedReferenceSystem | undefined;
+let browser: DashboardBrowser;
 let page: Page;
 
-async function start(): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    [...TYPESCRIPT_NODE_ARGS, flotilla, 'start', '--config', join(repositoryRoot, 'flotilla.config')],
-    {
-      cwd: scratch,
-      env: environment,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const ready = await until(
-    'all ready',
-    () => {
-      if (child.exitCode !== null) throw new Error(`flotilla start exited early:\n${output}`);
-      return /all (\d+) process\(es\) ready in ([\d.]+) s/.exec(output) ?? undefined;
-    },
-    60_000,
-  );
-  return { child, output: () => output, readySeconds: Number(ready[2]) };
-}
+const start = () => startReferenceSystem({ cwd: scratch, env: environment });
 
-/** SIGINT, as Ctrl-C; resolves with the exit code once the CLI has stopped everything. */
-async function stop(started: Started): Promise<number | null> {
-  if (started.child.exitCode !== null) return started.child.exitCode;
-  const exited = once(started.child, 'exit');
-  started.child.kill('SIGINT');
-  const [code] = await exited;
-  return code as number | null;
-}
-
-const cli = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [...TYPESCRIPT_NODE_ARGS, flotilla, ...args], {
-    cwd: scratch,
-    env: environment,
-  });
+const cli = (...args: string[]) => runFlotilla(args, { cwd: scratch, env: environment });
 
 async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const response = await fetch(`${gateway}${path}`, {
@@ -91,52 +46,20 @@ const placeOrder = (userId: string) =>
     body: JSON.stringify({ userId, items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 1250 }] }),
   });
 
-// Runs in the page (this file has no DOM types).
-const scrollToTop = () => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0);
-
 beforeAll(async () => {
-  const [controlPlanePort, gatewayPort] = [await freePort(), await freePort()];
-  controlPlane = `http://127.0.0.1:${controlPlanePort}`;
-  gateway = `http://127.0.0.1:${gatewayPort}`;
-  environment = {
-    ...process.env,
-    CONTROL_PLANE_PORT: String(controlPlanePort),
-    GATEWAY_PORT: String(gatewayPort),
-    REGISTRY_URL: controlPlane,
-    // Embedded databases under the scratch directory, not the engines the infra project points at.
-    DATABASE_URL: '',
-    // `flotilla load` sends more than the gateway's default 100 requests a minute per client.
-    RATE_LIMIT: '0',
-  };
-  mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(join(ARTIFACTS, 'system-figures.txt'), '');
+  // `flotilla load` sends more than the gateway's default 100 requests a minute per client.
+  const addresses = await referenceSystemAddresses({ RATE_LIMIT: '0' });
+  ({ controlPlane, gateway, env: environment } = addresses);
   system = await start();
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1440, height: 900 },
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  browser = await launchDashboardBrowser();
+  page = browser.page;
+  writeFileSync(join(ARTIFACTS, 'system-figures.txt'), '');
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (system && system.child.exitCode === null) {
-    system.child.kill('SIGKILL');
-    await once(system.child, 'exit');
-  }
+  await stopFlotilla(system, 'SIGKILL');
   rmSync(scratch, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
 });
 
 describe('flotilla start, the reference system and its dashboard', () => {
@@ -144,8 +67,6 @@ describe('flotilla start, the reference system and its dashboard', () => {
     const load = await cli('load', '--rate', '20', '--duration', '5', '--gateway', gateway);
     expect(load.stdout).toMatch(/errors\s+none/);
 
-    const failures: string[] = [];
-    page.on('pageerror', (error) => failures.push(error.message));
     await page.goto(`${controlPlane}/ui`);
     for (const name of ['gateway', 'users', 'orders']) {
       await page.waitForSelector(`#topology [data-service="${name}"][data-status="healthy"]`, {
@@ -159,9 +80,8 @@ describe('flotilla start, the reference system and its dashboard', () => {
     await expect
       .poll(() => page.locator('#card-orders .figure .value').first().textContent(), { timeout: 15_000 })
       .not.toBe('–');
-    await page.evaluate(scrollToTop);
-    await page.screenshot({ path: join(ARTIFACTS, 'system-healthy.png'), fullPage: true });
-    expect(failures).toEqual([]);
+    await browser.screenshot('system-healthy.png');
+    expect(browser.errors).toEqual([]);
 
     const status = JSON.parse((await cli('status', '--json')).stdout) as {
       instances: { service: string; health: string }[];
@@ -212,8 +132,7 @@ describe('flotilla start, the reference system and its dashboard', () => {
     // with a retryable problem.
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.filter((status) => ![201, 503, 504].includes(status))).toEqual([]);
-    await page.evaluate(scrollToTop);
-    await page.screenshot({ path: join(ARTIFACTS, 'system-users-down.png'), fullPage: true });
+    await browser.screenshot('system-users-down.png');
   }, 60_000);
 
   it('recovers once users is back, and opens the whole trace of an order as a waterfall', async () => {
@@ -267,22 +186,21 @@ describe('flotilla start, the reference system and its dashboard', () => {
     );
     await page.waitForSelector('#waterfall .span-row');
     expect(await page.locator('#waterfall .span-row').count()).toBe(trace.spanCount);
-    await page.evaluate(scrollToTop);
-    await page.screenshot({ path: join(ARTIFACTS, 'system-trace.png'), fullPage: true });
+    await browser.screenshot('system-trace.png');
   }, 120_000);
 
   it('stops on Ctrl-C leaving no process behind, and starts again warm', async () => {
     const first = system!;
     const pids = descendants(first.child.pid!);
     expect(pids.length).toBeGreaterThanOrEqual(4);
-    expect(await stop(first)).toBe(0);
+    expect(await stopFlotilla(first, 'SIGINT')).toBe(0);
     expect(first.output()).toContain('[flotilla] stopped');
     await until('every child and grandchild gone', () => pids.every((pid) => !alive(pid)), 5_000);
 
     const second = await start();
     system = second;
     const secondPids = descendants(second.child.pid!);
-    expect(await stop(second)).toBe(0);
+    expect(await stopFlotilla(second, 'SIGINT')).toBe(0);
     await until(
       'every process of the second start gone',
       () => secondPids.every((pid) => !alive(pid)),

@@ -1,13 +1,24 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kill, repositoryRoot, type SpawnedService, spawnService } from '../support/spawn-service.js';
+import { repositoryRoot, type SpawnedService } from '../support/spawn-service.js';
 import { until } from '../support/until.js';
+import { untilCircuitOpen, whileFrozen } from './support/frozen-users.js';
+import { callGateway, sendJson } from './support/gateway-call.js';
+import { killWhileStoreLocked } from './support/kill-while-store-locked.js';
+import { onDatabase } from './support/on-database.js';
+import { passingInstances } from './support/passing-instances.js';
+import { placeOrder } from './support/place-order.js';
+import {
+  type ReferenceSystemOnPostgres,
+  startReferenceSystemOnPostgres,
+} from './support/reference-system-on-postgres.js';
+import { ancestry, newTraceparent, type Span, traceSpans } from './support/trace-query.js';
 
 // The guide's Go service, examples/go (chi, consul/api, gobreaker, database/sql + lib/pq,
 // amqp091-go, OpenTelemetry), joins the reference system through its wire contracts only, on real
@@ -22,13 +33,12 @@ const eventsUrl = new URL(brokerUrl);
 eventsUrl.pathname = `/${vhost}`;
 const scratch = mkdtempSync(join(tmpdir(), 'flotilla-polyglot-go-'));
 const binary = join(scratch, 'inventory');
-const SERVICES = ['users', 'orders', 'notifications', 'inventory'] as const;
 const USERS_TIMEOUT_MS = 1_000;
 // The toolchain in /usr/local/go when there is one: Debian's golang-go (1.19) is older than the
 // module's `go 1.26.7`.
 const go = existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
 
-const started: SpawnedService[] = [];
+let system: ReferenceSystemOnPostgres;
 let controlPlane: SpawnedService;
 let gateway: SpawnedService;
 let users: SpawnedService;
@@ -36,39 +46,12 @@ let inventory: SpawnedService;
 
 const rabbitmqctl = (...args: string[]) => promisify(execFile)('rabbitmqctl', args);
 
-function databaseOf(service: (typeof SERVICES)[number]): string {
-  const url = new URL(postgresUrl);
-  url.pathname = `/${run}_${service}`;
-  return url.href;
-}
-
-async function onDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 const inventoryQuery = <R extends pg.QueryResultRow>(sql: string, values: unknown[] = []) =>
-  onDatabase(databaseOf('inventory'), async (client) => (await client.query<R>(sql, values)).rows);
-
-async function start(entry: string | string[], environment: Record<string, string>) {
-  const service = await spawnService(entry, environment, 90_000);
-  started.push(service);
-  return service;
-}
-
-const otel = (endpoint: string) => ({
-  OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-  OTEL_BSP_SCHEDULE_DELAY: '200',
-});
+  onDatabase(system.databaseOf('inventory'), async (client) => (await client.query<R>(sql, values)).rows);
 
 function startInventory() {
-  return start([binary], {
-    DATABASE_URL: databaseOf('inventory'),
+  return system.start([binary], {
+    DATABASE_URL: system.databaseOf('inventory'),
     DATABASE_SCHEMA: 'inventory',
     DB_POOL_MAX: '3',
     REGISTRY_URL: controlPlane.url,
@@ -80,40 +63,16 @@ function startInventory() {
     USERS_CALL_TIMEOUT: `${USERS_TIMEOUT_MS}ms`,
     BREAKER_FAILURES: '3',
     BREAKER_OPEN_TIME: '2s',
-    ...otel(controlPlane.url),
+    ...system.otel(),
   });
 }
 
-interface Answer {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: Record<string, unknown>;
-  readonly elapsedMs: number;
-}
+const call = (path: string, init?: RequestInit) => callGateway(gateway.url, path, init);
 
-async function call(path: string, init: RequestInit = {}): Promise<Answer> {
-  const began = performance.now();
-  const response = await fetch(`${gateway.url}${path}`, { ...init, signal: AbortSignal.timeout(15_000) }); // hang guard
-  const body = (await response.json()) as Record<string, unknown>;
-  return { status: response.status, headers: response.headers, body, elapsedMs: performance.now() - began };
-}
+const send = (method: string, path: string, body: unknown, headers?: Record<string, string>) =>
+  sendJson(gateway.url, method, path, body, headers);
 
-const send = (method: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  call(path, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-
-interface Registered {
-  Service: { ID: string; Tags: string[]; Meta: Record<string, string> };
-}
-
-async function passing(service: string): Promise<Registered[]> {
-  return (await (
-    await fetch(`${controlPlane.url}/v1/health/service/${service}?passing=true`)
-  ).json()) as Registered[];
-}
+const passing = (service: string) => passingInstances(controlPlane.url, service);
 
 async function createUser(name: string): Promise<string> {
   const user = await send('POST', '/api/users', { name, email: `${name.toLowerCase()}-${run}@go.example` });
@@ -121,50 +80,8 @@ async function createUser(name: string): Promise<string> {
   return user.body.id as string;
 }
 
-/** One order through the gateway; orders may answer 503 until its registry watcher has seen users. */
-async function placeOrder(
-  userId: string,
-  items: { sku: string; quantity: number }[],
-  headers: Record<string, string> = {},
-): Promise<string> {
-  const key = { 'idempotency-key': randomUUID(), ...headers };
-  const order = await until('an order placed', async () => {
-    const answer = await send(
-      'POST',
-      '/api/orders',
-      { userId, items: items.map((item) => ({ ...item, unitPrice: 250 })) },
-      key,
-    );
-    return answer.status === 201 && answer;
-  });
-  return order.body.id as string;
-}
-
-interface Span {
-  spanId: string;
-  parentSpanId: string | null;
-  serviceName: string;
-  name: string;
-  kind: string;
-}
-
-/** The spans of `traceId` in the control plane's store, once `complete` holds for them. */
-async function traceSpans(traceId: string, complete: (spans: Span[]) => boolean): Promise<Span[]> {
-  return until(`trace ${traceId} complete`, async () => {
-    const response = await fetch(`${controlPlane.url}/api/traces/${traceId}`);
-    if (response.status !== 200) return false;
-    const { spans } = (await response.json()) as { spans: Span[] };
-    return complete(spans) && spans;
-  });
-}
-
-/** The services of a span's ancestors, nearest first. */
-function ancestry(spans: Span[], span: Span): string[] {
-  const parent = spans.find((candidate) => candidate.spanId === span.parentSpanId);
-  return parent ? [parent.serviceName, ...ancestry(spans, parent)] : [];
-}
-
-const newTraceparent = (traceId: string) => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+const trace = (traceId: string, complete: (spans: Span[]) => boolean) =>
+  traceSpans(controlPlane.url, traceId, complete);
 
 beforeAll(async () => {
   const buildStarted = performance.now();
@@ -177,53 +94,19 @@ beforeAll(async () => {
 
   await rabbitmqctl('add_vhost', vhost);
   await rabbitmqctl('set_permissions', '-p', vhost, decodeURIComponent(brokerUrl.username), '.*', '.*', '.*');
-  await onDatabase(postgresUrl, async (admin) => {
-    for (const service of SERVICES) await admin.query(`CREATE DATABASE "${run}_${service}"`);
+  system = await startReferenceSystemOnPostgres({
+    run,
+    postgresUrl,
+    guests: ['inventory'],
+    eventsUrl: eventsUrl.href,
+    scratch,
   });
-  controlPlane = await start(join(repositoryRoot, 'packages/control-plane/src/main.ts'), {
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    REGISTRY_SNAPSHOT_PATH: join(scratch, 'registry.json'),
-    CHECK_TICK: '20ms',
-  });
-  // One at a time: processes starting at once starve a 2-core machine.
-  for (const service of ['notifications', 'orders', 'users'] as const) {
-    const spawned = await start(join(repositoryRoot, 'services', service, 'src/main.ts'), {
-      LOG_LEVEL: 'info',
-      DATABASE_URL: databaseOf(service),
-      DB_POOL_MAX: '3',
-      REGISTRY_URL: controlPlane.url,
-      // Users is checked once a minute: frozen, it stays listed as passing, so the Go service's
-      // calls reach it and time out — the slow dependency its breaker is for.
-      REGISTRY_CHECK_INTERVAL: service === 'users' ? '1m' : '300ms',
-      REGISTRY_CHECK_TIMEOUT: '2s',
-      REGISTRY_SYNC_INTERVAL: '500ms',
-      EVENTS_URL: eventsUrl.href,
-      ...otel(controlPlane.url),
-    });
-    if (service === 'users') users = spawned;
-  }
-  gateway = await start(join(repositoryRoot, 'packages/gateway/src/main.ts'), {
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    REGISTRY_URL: controlPlane.url,
-    REGISTRY_ROUTES_REFRESH: '300ms',
-    RATE_LIMIT: '0',
-    // The gateway relays the Go service's answers as they are: no retry, no breaker of its own.
-    ROUTE_RETRIES: '0',
-    BREAKER_THRESHOLD: '1000',
-    ...otel(controlPlane.url),
-  });
+  ({ controlPlane, gateway, users } = system);
   inventory = await startInventory();
 }, 600_000);
 
 afterAll(async () => {
-  if (users) users.child.kill('SIGCONT');
-  await Promise.all(started.map(kill));
-  await onDatabase(postgresUrl, async (admin) => {
-    for (const service of SERVICES)
-      await admin.query(`DROP DATABASE IF EXISTS "${run}_${service}" WITH (FORCE)`);
-  });
+  await system?.stop();
   await rabbitmqctl('delete_vhost', vhost);
   rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
@@ -299,7 +182,7 @@ describe('the Go inventory service in the reference system', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ user: { id: ada, name: 'Ada' }, reservations: [] });
 
-    const spans = await traceSpans(traceId, (spans) =>
+    const spans = await trace(traceId, (spans) =>
       ['gateway', 'inventory', 'users'].every((name) => spans.some((span) => span.serviceName === name)),
     );
     const inventoryServer = spans.find((span) => span.serviceName === 'inventory' && span.kind === 'server');
@@ -321,7 +204,7 @@ describe('the Go inventory service in the reference system', () => {
     const expected = new Map<string, number>();
     const place = async (index: number, headers: Record<string, string> = {}) => {
       const quantity = (index % 3) + 1;
-      expected.set(await placeOrder(grace, [{ sku, quantity }], headers), quantity);
+      expected.set(await placeOrder(gateway.url, grace, [{ sku, quantity }], headers), quantity);
     };
     const reserved = async () =>
       inventoryQuery<{ order_id: string; quantity: number }>(
@@ -333,8 +216,14 @@ describe('the Go inventory service in the reference system', () => {
     await place(0, { traceparent: newTraceparent(traceId) });
     for (let index = 1; index < 8; index++) await place(index);
     await until('the first orders stored', async () => (await reserved()).length >= 1);
-    const spans = await traceSpans(traceId, (spans) =>
-      spans.some((span) => span.serviceName === 'inventory' && span.kind === 'consumer'),
+    // Each service exports its spans in batches of its own: wait until the chain reaches the gateway.
+    const spans = await trace(traceId, (spans) =>
+      spans.some(
+        (span) =>
+          span.serviceName === 'inventory' &&
+          span.kind === 'consumer' &&
+          ancestry(spans, span).includes('gateway'),
+      ),
     );
     const consumer = spans.find(
       (span) => span.serviceName === 'inventory' && span.kind === 'consumer',
@@ -342,27 +231,19 @@ describe('the Go inventory service in the reference system', () => {
     expect(consumer.name).toBe('order.placed process');
     expect(ancestry(spans, consumer)).toContain('gateway');
 
-    // Its inbox locked, the service holds deliveries it cannot store: an ack sent before storing
-    // would lose them with the kill.
-    const blocker = new pg.Client({ connectionString: databaseOf('inventory') });
-    await blocker.connect();
-    try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE inventory.processed_events IN ACCESS EXCLUSIVE MODE');
-      for (let index = 8; index < 14; index++) await place(index);
-      await until('the service waiting on the lock to store an event', async () => {
-        const { rows } = await blocker.query<{ waiting: number }>(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity
-           WHERE datname = current_database() AND application_name = 'inventory'
-             AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO processed_events%'`,
-        );
-        return (rows[0]?.waiting ?? 0) > 0;
-      });
-      await kill(inventory);
-    } finally {
-      await blocker.query('ROLLBACK');
-      await blocker.end();
-    }
+    // Its inbox locked, the service holds deliveries it cannot store.
+    await killWhileStoreLocked(
+      inventory,
+      {
+        databaseUrl: system.databaseOf('inventory'),
+        table: 'inventory.processed_events',
+        application: 'inventory',
+        insert: '%INSERT INTO processed_events%',
+      },
+      async () => {
+        for (let index = 8; index < 14; index++) await place(index);
+      },
+    );
     for (let index = 14; index < 20; index++) await place(index);
 
     inventory = await startInventory();
@@ -403,20 +284,9 @@ describe('the Go inventory service in the reference system', () => {
 
   it('opens its breaker on users frozen, then fails fast with problem+json 503, and closes after', async () => {
     const path = `/api/inventory/users/${ada}/reservations`;
-    users.child.kill('SIGSTOP');
-    try {
+    await whileFrozen(users, async () => {
       // Each call waits out the users timeout until the third failure opens the breaker.
-      const failures: Answer[] = [];
-      await until(
-        'the breaker open',
-        async () => {
-          const answer = await call(path);
-          failures.push(answer);
-          return answer.body.code === 'CIRCUIT_OPEN';
-        },
-        30_000,
-        0,
-      );
+      const failures = await untilCircuitOpen(() => call(path));
       expect(failures[0]).toMatchObject({ status: 504, body: { code: 'UPSTREAM_TIMEOUT', retryable: true } });
       expect(failures[0]?.elapsedMs).toBeGreaterThanOrEqual(USERS_TIMEOUT_MS * 0.9);
       const fast = await call(path);
@@ -425,9 +295,7 @@ describe('the Go inventory service in the reference system', () => {
       expect(fast.headers.get('retry-after')).toBe('2');
       expect(fast.body).toMatchObject({ code: 'CIRCUIT_OPEN', retryable: true });
       expect(fast.elapsedMs).toBeLessThan(USERS_TIMEOUT_MS / 4);
-    } finally {
-      users.child.kill('SIGCONT');
-    }
+    });
     // Past its open time the breaker lets one call try users again, which now answers.
     await until('the breaker closed again', async () => (await call(path)).status === 200);
   });

@@ -4,18 +4,24 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kill, repositoryRoot, type SpawnedService, spawnService } from '../support/spawn-service.js';
+import { kill, repositoryRoot, type SpawnedService } from '../support/spawn-service.js';
 import { until } from '../support/until.js';
+import { untilCircuitOpen, whileFrozen } from './support/frozen-users.js';
+import { onDatabase } from './support/on-database.js';
+import { passingInstances } from './support/passing-instances.js';
+import {
+  type ReferenceSystemOnPostgres,
+  startReferenceSystemOnPostgres,
+} from './support/reference-system-on-postgres.js';
+import { newTraceparent, type Span, traceSpans } from './support/trace-query.js';
 
 // The Rust `pricing` example (examples/rust) in the reference system, on real PostgreSQL and
 // Kafka: it registers through the Consul API, is routed to by the gateway, keeps sales counts from
 // orders' `order.placed` events and asks users about loyalty through its circuit breaker.
-const databaseUrl = process.env.DATABASE_URL ?? '';
+const postgresUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const kafkaUrl = process.env.FLOTILLA_TEST_KAFKA_URL ?? 'kafka://127.0.0.1:9092';
 const run = `rust_${randomBytes(4).toString('hex')}`;
-const schemas = ['users', 'orders', 'notifications', 'pricing'].map((name) => `${run}_${name}`);
 // Outside the clone, so CI's fresh clones reuse compiled dependencies (README: build times).
 const targetDir = process.env.CARGO_TARGET_DIR ?? '/var/cache/flotilla/cargo-target';
 const cargo = [process.env.CARGO, join(homedir(), '.cargo/bin/cargo')].find(
@@ -25,33 +31,17 @@ const scratch = mkdtempSync(join(tmpdir(), 'flotilla-polyglot-rust-'));
 const sku = `RUST-${randomBytes(3).toString('hex').toUpperCase()}`;
 const usersTimeoutMs = 1_000;
 
-const started: SpawnedService[] = [];
+let system: ReferenceSystemOnPostgres;
 let controlPlane: SpawnedService;
 let users: SpawnedService;
 let pricing: SpawnedService;
 let gateway: string;
-let admin: pg.Client;
 let userId: string;
 
-/** DATABASE_URL with the search_path of `schema`, which is how the Flotilla services take theirs. */
-function databaseIn(schema: string) {
-  const url = new URL(databaseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
-}
-
-async function start(entry: string | string[], environment: Record<string, string>) {
-  const service = await spawnService(entry, environment, 90_000);
-  started.push(service);
-  return service;
-}
-
-const otel = () => ({ OTEL_EXPORTER_OTLP_ENDPOINT: controlPlane.url, OTEL_BSP_SCHEDULE_DELAY: '200' });
-
 function startPricing() {
-  return start([join(targetDir, 'debug/flotilla-pricing')], {
-    DATABASE_URL: databaseUrl,
-    DATABASE_SCHEMA: `${run}_pricing`,
+  return system.start([join(targetDir, 'debug/flotilla-pricing')], {
+    DATABASE_URL: system.databaseOf('pricing'),
+    DATABASE_SCHEMA: 'pricing',
     REGISTRY_URL: controlPlane.url,
     // A timeout with room for a busy machine: a check that times out takes it out of the gateway.
     REGISTRY_CHECK_INTERVAL: '500ms',
@@ -63,7 +53,7 @@ function startPricing() {
     BREAKER_FAILURES: '3',
     BREAKER_OPEN_FOR: '2s',
     POPULAR_AFTER: '10',
-    ...otel(),
+    ...system.otel(),
   });
 }
 
@@ -95,9 +85,11 @@ const send = (method: string, url: string, body: unknown, headers: Record<string
 
 /** How many times pricing has stored each of `orders` (orders' topic also holds earlier runs'). */
 async function storedOrders(orders: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await admin.query<{ order_id: string; n: string }>(
-    `select order_id, count(*) as n from "${run}_pricing".order_events where order_id = any($1) group by order_id`,
-    [orders],
+  const { rows } = await onDatabase(system.databaseOf('pricing'), (client) =>
+    client.query<{ order_id: string; n: string }>(
+      'select order_id, count(*) as n from pricing.order_events where order_id = any($1) group by order_id',
+      [orders],
+    ),
   );
   return new Map(rows.map((row) => [row.order_id, Number(row.n)]));
 }
@@ -110,59 +102,28 @@ beforeAll(async () => {
     env: { ...process.env, CARGO_TARGET_DIR: targetDir, PATH: `${dirname(cargo)}:${process.env.PATH ?? ''}` },
     maxBuffer: 64 * 1024 * 1024,
   });
-  admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  for (const schema of schemas.slice(0, 3)) await admin.query(`create schema "${schema}"`);
-
-  controlPlane = await start(join(repositoryRoot, 'packages/control-plane/src/main.ts'), {
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    REGISTRY_SNAPSHOT_PATH: join(scratch, 'registry.json'),
-    CHECK_TICK: '20ms',
+  system = await startReferenceSystemOnPostgres({
+    run,
+    postgresUrl,
+    guests: ['pricing'],
+    eventsUrl: kafkaUrl,
+    scratch,
   });
-  // One at a time: services starting at once starve a 2-core machine (and the build runs beside).
-  for (const name of ['notifications', 'orders', 'users'] as const) {
-    const service = await start(join(repositoryRoot, 'services', name, 'src/main.ts'), {
-      LOG_LEVEL: 'info',
-      DATABASE_URL: databaseIn(`${run}_${name}`),
-      REGISTRY_URL: controlPlane.url,
-      // Users' check is slower than pricing's call timeout, so a frozen users instance stays listed
-      // for a while and pricing's calls to it time out, as calls to a hung service do.
-      REGISTRY_CHECK_INTERVAL: name === 'users' ? '2s' : '300ms',
-      REGISTRY_CHECK_TIMEOUT: name === 'users' ? '1s' : '200ms',
-      REGISTRY_SYNC_INTERVAL: '500ms',
-      EVENTS_URL: kafkaUrl,
-      ...otel(),
-    });
-    if (name === 'users') users = service;
-  }
-  gateway = (
-    await start(join(repositoryRoot, 'packages/gateway/src/main.ts'), {
-      PORT: '0',
-      REGISTRY_URL: controlPlane.url,
-      RATE_LIMIT: '0',
-      LOG_LEVEL: 'info',
-      ...otel(),
-    })
-  ).url;
+  ({ controlPlane, users } = system);
+  gateway = system.gateway.url;
   await building;
   pricing = await startPricing();
 }, 1_200_000);
 
 afterAll(async () => {
-  users?.child.kill('SIGCONT');
-  await Promise.all(started.map(kill));
-  for (const schema of schemas) await admin?.query(`drop schema if exists "${schema}" cascade`);
-  await admin?.end();
+  await system?.stop();
   rmSync(scratch, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe('the Rust pricing service in the reference system', () => {
   it('registers with its route prefix and passes its readiness check (a database ping)', async () => {
     const [instance] = await until('pricing passing', async () => {
-      const list = (await call(`${controlPlane.url}/v1/health/service/pricing?passing`)).body as unknown as {
-        Service: { ID: string; Meta: Record<string, string> };
-      }[];
+      const list = await passingInstances(controlPlane.url, 'pricing');
       return list.length === 1 && list;
     });
     expect(instance?.Service.Meta['route-prefix']).toBe('/api/pricing');
@@ -247,9 +208,8 @@ describe('the Rust pricing service in the reference system', () => {
       90_000,
     );
     for (const id of placed) expect(stored.get(id)).toBe(1);
-    const { rows } = await admin.query<{ sold: string }>(
-      `select sold from "${run}_pricing".products where sku = $1`,
-      [sku],
+    const { rows } = await onDatabase(system.databaseOf('pricing'), (client) =>
+      client.query<{ sold: string }>('select sold from pricing.products where sku = $1', [sku]),
     );
     expect(Number(rows[0]?.sold)).toBe(count);
     // Sold 16 ≥ 10: the popularity discount applies.
@@ -264,31 +224,22 @@ describe('the Rust pricing service in the reference system', () => {
   it('holds gateway → pricing → users in one trace in the control plane', async () => {
     const traceId = randomBytes(16).toString('hex');
     const answer = await call(`${gateway}/api/pricing/${sku}?userId=${userId}`, {
-      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      headers: { traceparent: newTraceparent(traceId) },
     });
     expect(answer).toMatchObject({ status: 200 });
     expect(answer.body.discounts).toContainEqual({ reason: 'loyalty', percent: 5 });
 
-    interface StoredSpan {
-      spanId: string;
-      parentSpanId: string | null;
-      serviceName: string;
-      name: string;
-      kind: string;
-    }
-    const spans = await until('the whole trace in the control plane', async () => {
-      const trace = await call(`${controlPlane.url}/api/traces/${traceId}`);
-      const list = (trace.body.spans ?? []) as StoredSpan[];
-      const find = (service: string, kind: string) =>
-        list.find((span) => span.serviceName === service && span.kind === kind);
-      const found = {
-        gateway: find('gateway', 'server'),
-        pricing: find('pricing', 'server'),
-        call: find('pricing', 'client'),
-        users: find('users', 'server'),
-      };
-      return Object.values(found).every(Boolean) && (found as Record<keyof typeof found, StoredSpan>);
+    const find = (list: readonly Span[], service: string, kind: string) =>
+      list.find((span) => span.serviceName === service && span.kind === kind);
+    const found = (list: readonly Span[]) => ({
+      gateway: find(list, 'gateway', 'server'),
+      pricing: find(list, 'pricing', 'server'),
+      call: find(list, 'pricing', 'client'),
+      users: find(list, 'users', 'server'),
     });
+    const spans = found(
+      await traceSpans(controlPlane.url, traceId, (list) => Object.values(found(list)).every(Boolean)),
+    ) as Record<keyof ReturnType<typeof found>, Span>;
     expect(spans.pricing.name).toBe('GET /pricing/:sku');
     expect(spans.call.parentSpanId).toBe(spans.pricing.spanId);
     expect(spans.users.parentSpanId).toBe(spans.call.spanId);
@@ -299,14 +250,9 @@ describe('the Rust pricing service in the reference system', () => {
   }, async () => {
     const price = (target: string) => call(`${target}/pricing/${sku}?userId=${userId}`);
     expect((await price(pricing.url)).status).toBe(200);
-    users.child.kill('SIGSTOP');
-    const failures: Answer[] = [];
-    try {
-      const open = await until('the breaker to open', async () => {
-        const answer = await price(pricing.url);
-        failures.push(answer);
-        return answer.body.code === 'CIRCUIT_OPEN' && answer;
-      });
+    await whileFrozen(users, async () => {
+      const failures = await untilCircuitOpen(() => price(pricing.url));
+      const open = failures.at(-1) as Answer;
       // Before it opened, calls failed on the timeout (or on users no longer listed as passing).
       for (const failure of failures.slice(0, -1)) {
         expect(failure.type).toBe('application/problem+json');
@@ -324,19 +270,13 @@ describe('the Rust pricing service in the reference system', () => {
       // machine's scheduling), typically a few milliseconds.
       for (const ms of fast) expect(ms).toBeLessThan(usersTimeoutMs / 2);
       expect(fast.sort((a, b) => a - b)[2]).toBeLessThan(usersTimeoutMs / 10);
-    } finally {
-      users.child.kill('SIGCONT');
-    }
+    });
     // Half-open after BREAKER_OPEN_FOR: a trial call succeeds and the breaker closes.
     await until('pricing to reach users again', async () => (await price(pricing.url)).status === 200);
   });
 
   it('deregisters on SIGTERM and exits cleanly', async () => {
-    const id = (
-      (await call(`${controlPlane.url}/v1/health/service/pricing?passing`)).body as unknown as {
-        Service: { ID: string };
-      }[]
-    )[0]?.Service.ID;
+    const id = (await passingInstances(controlPlane.url, 'pricing'))[0]?.Service.ID;
     expect(id).toBeDefined();
     pricing.child.kill('SIGTERM');
     expect(await pricing.exited).toEqual({ code: 0, signal: null });

@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
 import { TYPESCRIPT_NODE_ARGS } from './source-condition.js';
 import { repositoryRoot } from './spawn-service.js';
 import { until } from './until.js';
@@ -53,6 +54,36 @@ export async function stopFlotilla(
   return code as number | null;
 }
 
+export interface ReferenceSystemAddresses {
+  readonly controlPlane: string;
+  readonly gateway: string;
+  /** The test's environment with the ports set and `extra` on top. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Free ports for the reference system's control plane and gateway, and the environment that gives
+ * them; embedded databases under the project directory, not the engines the infra project points at.
+ */
+export async function referenceSystemAddresses(
+  extra: NodeJS.ProcessEnv = {},
+): Promise<ReferenceSystemAddresses> {
+  const [controlPlanePort, gatewayPort] = [await freePort(), await freePort()];
+  const controlPlane = `http://127.0.0.1:${controlPlanePort}`;
+  return {
+    controlPlane,
+    gateway: `http://127.0.0.1:${gatewayPort}`,
+    env: {
+      ...process.env,
+      CONTROL_PLANE_PORT: String(controlPlanePort),
+      GATEWAY_PORT: String(gatewayPort),
+      REGISTRY_URL: controlPlane,
+      DATABASE_URL: '',
+      ...extra,
+    },
+  };
+}
+
 export interface StartedReferenceSystem extends RunningFlotilla {
   /** The CLI's own figure from `all N process(es) ready in X s`. */
   readonly readySeconds: number;
@@ -64,7 +95,8 @@ export async function startReferenceSystem(options: FlotillaOptions): Promise<St
   const ready = await until(
     'all ready',
     () => {
-      if (running.child.exitCode !== null) throw new Error(`flotilla start exited early:\n${running.output()}`);
+      if (running.child.exitCode !== null)
+        throw new Error(`flotilla start exited early:\n${running.output()}`);
       return /all (\d+) process\(es\) ready in ([\d.]+) s/.exec(running.output()) ?? undefined;
     },
     60_000,

@@ -1,21 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHttpServer, type HttpServer } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/telemetry';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type DashboardBrowser,
+  launchDashboardBrowser,
+} from '../../../../tests/support/dashboard-browser.js';
 import type { ServiceView } from './dashboard-options.js';
 import { registerDashboard } from './register-dashboard.js';
 import { type FakeInstance, fakeInstance } from './testing/fake-instance.js';
 import { fakeTrace } from './testing/fake-trace.js';
 
-// Debian's chromium (apt-get install chromium; .ci/run installs it), driven over CDP.
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
-// Runs in the page (this file has no DOM types; the page's policy forbids evaluating strings).
-const scrollToTop = () => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0);
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 describe('dashboard in headless Chromium', () => {
@@ -24,8 +19,7 @@ describe('dashboard in headless Chromium', () => {
   let services: ServiceView[];
   let app: HttpServer;
   let base: string;
-  let profile: string;
-  let browser: BrowserContext;
+  let browser: DashboardBrowser;
   let page: Page;
 
   beforeAll(async () => {
@@ -95,37 +89,19 @@ describe('dashboard in headless Chromium', () => {
     );
     base = await app.listen({ host: '127.0.0.1', port: 0 });
 
-    mkdirSync(ARTIFACTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'flotilla-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1440, height: 900 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    browser = await launchDashboardBrowser();
+    page = browser.page;
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
     await app?.close();
     await Promise.all(fakes.map((fake) => fake.close()));
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('shows every service healthy in the topology, with live figures', async () => {
-    const failures: string[] = [];
-    page.on('pageerror', (error) => failures.push(error.message));
-    page.on('requestfailed', (request) => failures.push(`request failed: ${request.url()}`));
+    const failedRequests: string[] = [];
+    page.on('requestfailed', (request) => failedRequests.push(request.url()));
     await page.goto(`${base}/ui`);
     for (const name of ['users', 'orders', 'notifications']) {
       await page.waitForSelector(`#topology [data-service="${name}"][data-status="healthy"]`, {
@@ -147,9 +123,9 @@ describe('dashboard in headless Chromium', () => {
 
     await page.locator('#card-orders button.link').click();
     await page.waitForSelector('#card-orders [data-dead-letter="dl-7"]');
-    await page.evaluate(scrollToTop);
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-healthy.png'), fullPage: true });
-    expect(failures).toEqual([]);
+    await browser.screenshot('dashboard-healthy.png');
+    expect(browser.errors).toEqual([]);
+    expect(failedRequests).toEqual([]);
   });
 
   it('shows a down service and an open breaker within seconds', async () => {
@@ -175,8 +151,7 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('#card-orders [data-dead-letter="dl-7"] button').click({ timeout: 4000 });
     await page.waitForSelector('#card-orders .dead-letters >> text=no dead letters', { timeout: 5000 });
     expect(fakes.find((fake) => fake.view.id === 'orders-1')?.redriven).toEqual(['dl-7']);
-    await page.evaluate(scrollToTop);
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-users-down.png'), fullPage: true });
+    await browser.screenshot('dashboard-users-down.png');
   });
 
   it('opens a trace as a waterfall with its messaging spans', async () => {
@@ -198,7 +173,6 @@ describe('dashboard in headless Chromium', () => {
     expect(child!.x + child!.width).toBeLessThanOrEqual(root!.x + root!.width + 1);
     await page.locator('[data-span="c1"]').click();
     await page.waitForSelector('.span-detail >> text=retry');
-    await page.evaluate(scrollToTop);
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-trace.png'), fullPage: true });
+    await browser.screenshot('dashboard-trace.png');
   });
 });

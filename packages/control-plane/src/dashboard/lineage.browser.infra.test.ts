@@ -1,22 +1,23 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { defineService, type RunningService, startService } from '@flotilla/kit';
 import { defineEvent, subscription } from '@flotilla/kit/events';
 import { createLogger } from '@flotilla/kit/telemetry';
 import { type TestDatabase, testDatabase } from '@flotilla/kit/testing';
 import { Type } from '@sinclair/typebox';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type DashboardBrowser,
+  launchDashboardBrowser,
+} from '../../../../tests/support/dashboard-browser.js';
 import { type RunningControlPlane, startControlPlane } from '../start-control-plane.js';
 
 // A real control plane with two kit services registered in it: `shop` publishes `item.added`
 // through its outbox, `ledger` consumes it and dead-letters item 2 while it is poisoned. Watched
-// in Debian's chromium (apt-get install chromium; .ci/run installs it).
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
+// in Chromium.
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 
 const ItemAdded = defineEvent({
@@ -59,7 +60,7 @@ describe('event lineage in headless Chromium', () => {
   const databases: TestDatabase[] = [];
   const services: RunningService[] = [];
   let controlPlane: RunningControlPlane;
-  let browser: BrowserContext;
+  let browser: DashboardBrowser;
   let page: Page;
 
   beforeAll(async () => {
@@ -89,23 +90,8 @@ describe('event lineage in headless Chromium', () => {
         }),
       );
     }
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launchPersistentContext(join(scratch, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1440, height: 900 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    browser = await launchDashboardBrowser();
+    page = browser.page;
   }, 120_000);
 
   afterAll(async () => {
@@ -117,11 +103,6 @@ describe('event lineage in headless Chromium', () => {
   });
 
   it('opens an event from its dead letter: outbox, delivery, consumers, trace; redrives it', async () => {
-    const failures: string[] = [];
-    page.on('pageerror', (error) => failures.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') failures.push(message.text());
-    });
     const shopUrl = services[1]?.url;
     const ledgerUrl = services[0]?.url;
     const placed = await fetch(`${shopUrl}/items/2`, {
@@ -156,7 +137,7 @@ describe('event lineage in headless Chromium', () => {
     expect(await page.locator('#lineage [data-lineage-trace]').getAttribute('data-lineage-trace')).toBe(
       TRACE_ID,
     );
-    await page.screenshot({ path: join(ARTIFACTS, 'lineage-dead-letter.png'), fullPage: true });
+    await browser.screenshot('lineage-dead-letter.png');
 
     poisoned = false;
     await page.locator('#lineage [data-lineage-redrive]').click();
@@ -166,14 +147,14 @@ describe('event lineage in headless Chromium', () => {
     expect(await page.locator('#lineage [data-part="Processed (inbox)"] tbody').textContent()).toContain(
       'ledger-items',
     );
-    await page.screenshot({ path: join(ARTIFACTS, 'lineage-redriven.png'), fullPage: true });
+    await browser.screenshot('lineage-redriven.png');
 
     // The trace link opens the request's waterfall, whose logs link shows the shop's lines of it.
     await page.locator('#lineage [data-lineage-trace]').click();
     await page.locator('[data-trace-logs]').click({ timeout: 15_000 });
     await page.waitForSelector('#log-list tr[data-service="shop"]', { timeout: 10_000 });
     expect(await page.locator('#log-search input[name=traceId]').inputValue()).toBe(TRACE_ID);
-    expect(failures).toEqual([]);
+    expect(browser.errors).toEqual([]);
   }, 120_000);
 
   it('keeps traces and log lines across a control-plane restart', async () => {
