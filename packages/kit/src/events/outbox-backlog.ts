@@ -13,14 +13,24 @@ export interface OutboxBacklog {
  * outbox-cursor.ts), and the rows waiting in the retry table.
  */
 export async function outboxBacklog(db: Queryable): Promise<OutboxBacklog> {
+  // The rows past `done` are found through the (tx, seq) index in the same two ranges a read uses
+  // (see readOutbox), so a count costs what the backlog holds, not the whole outbox. `LIMIT 1` tells
+  // the planner the cursor is one row: estimating the unanalysed table's default row count made the
+  // plan look costly enough to be JIT-compiled, 250 ms for a 2 ms count.
   const { rows } = await db.query<{ pending: string; oldest: number | null }>(
-    `SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM (
-       SELECT o.created_at FROM flotilla_outbox o, flotilla_outbox_cursor c
-       WHERE (o.tx >= pg_snapshot_xmax(c.done) OR o.tx = ANY(ARRAY(SELECT pg_snapshot_xip(c.done))))
-         AND NOT (c.upto IS NOT NULL AND pg_visible_in_snapshot(o.tx, c.upto)
-                  AND (o.tx, o.seq) <= (c.after_tx, c.after_seq))
+    `WITH c AS (SELECT * FROM flotilla_outbox_cursor LIMIT 1),
+     past AS (
+       SELECT o.tx, o.seq, o.created_at FROM flotilla_outbox o, c
+       WHERE o.tx = ANY(ARRAY(SELECT pg_snapshot_xip(c.done)))
        UNION ALL
-       SELECT created_at FROM flotilla_outbox_retry WHERE status = 'pending') AS waiting`,
+       SELECT o.tx, o.seq, o.created_at FROM flotilla_outbox o, c WHERE o.tx >= pg_snapshot_xmax(c.done)),
+     waiting AS (
+       SELECT past.created_at FROM past, c
+       WHERE NOT (c.upto IS NOT NULL AND pg_visible_in_snapshot(past.tx, c.upto)
+                  AND (past.tx, past.seq) <= (c.after_tx, c.after_seq))
+       UNION ALL
+       SELECT created_at FROM flotilla_outbox_retry WHERE status = 'pending')
+     SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM waiting`,
   );
   return { pending: Number(rows[0]?.pending ?? 0), oldestAgeSeconds: rows[0]?.oldest ?? 0 };
 }

@@ -31,7 +31,7 @@ export async function outboxEntries(
                   AND (o.tx, o.seq) <= (c.after_tx, c.after_seq)) THEN 'sent'
             ELSE 'pending' END AS status,
        coalesce(r.attempts, 0) AS attempts, r.last_error AS "lastError", o.created_at AS "createdAt"
-     FROM flotilla_outbox o CROSS JOIN flotilla_outbox_cursor c
+     FROM flotilla_outbox o CROSS JOIN (SELECT * FROM flotilla_outbox_cursor LIMIT 1) AS c
      LEFT JOIN flotilla_outbox_retry r ON r.id = o.id
      WHERE ($1::uuid[] IS NULL OR o.id = ANY($1::uuid[])) AND ($2::text IS NULL OR o.type = $2)
      ORDER BY o.seq`,
