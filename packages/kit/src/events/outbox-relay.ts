@@ -251,6 +251,8 @@ export class OutboxRelay {
     const from = this.#position;
     const { rows, next } = await readOutbox(db, from, batchSize);
     this.#position = next;
+    // The end of a window read earlier says nothing of what committed since: read the next at once.
+    if (from.upto !== null && next.upto === null) this.wake();
     if (rows.length === 0 && Date.now() - this.#lastSaveAt < leaseMs / 3) {
       await this.#prune();
       return 0;
