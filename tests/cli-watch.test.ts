@@ -3,8 +3,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningFlotilla, spawnFlotilla, stopFlotilla } from './support/flotilla-cli.js';
-import { freePort } from './support/free-port.js';
+import {
+  type RunningFlotilla,
+  referenceSystemAddresses,
+  spawnFlotilla,
+  stopFlotilla,
+} from './support/flotilla-cli.js';
 import { repositoryRoot } from './support/spawn-service.js';
 import { until } from './support/until.js';
 
@@ -85,16 +89,9 @@ describe('flotilla start --watch (cross-process)', () => {
         ],
       }),
     );
-    const [controlPlanePort, gatewayPort] = [await freePort(), await freePort()];
-    const gateway = `http://127.0.0.1:${gatewayPort}`;
-    supervisor = spawnFlotilla(['start', '--watch'], {
-      cwd: scratch,
-      env: {
-        ...process.env,
-        CONTROL_PLANE_PORT: String(controlPlanePort),
-        GATEWAY_PORT: String(gatewayPort),
-      },
-    });
+    // Embedded databases whatever the suite's DATABASE_URL: the services share no database here.
+    const { gateway, env } = await referenceSystemAddresses();
+    supervisor = spawnFlotilla(['start', '--watch'], { cwd: scratch, env });
     const { output } = supervisor;
     await until(
       'the system ready and watched',

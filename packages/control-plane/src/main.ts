@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { stopOnSignals } from '@flotilla/kit';
 import { ConfigError, EXIT_CONFIG, env, loadConfig, withDotEnv } from '@flotilla/kit/config';
 import { describeTransport, parseKafkaUrl } from '@flotilla/kit/events';
@@ -13,8 +14,9 @@ const schema = {
     describe: 'file the registrations are saved to, to survive a restart',
   }),
   TELEMETRY_SNAPSHOT_PATH: env.string({
-    default: '.flotilla/control-plane/telemetry.json',
-    describe: 'file recent traces and log lines are saved to, to survive a restart',
+    optional: true,
+    describe:
+      'file recent traces and log lines are saved to, to survive a restart; default: telemetry.json beside the registry snapshot',
   }),
   CHECK_TICK: env.duration({ default: 100, describe: 'how often due checks are looked at' }),
   EVENTS_URL: env.url({
@@ -46,7 +48,10 @@ try {
     port: config.PORT,
     logger,
     snapshotPath: config.REGISTRY_SNAPSHOT_PATH,
-    telemetrySnapshotPath: config.TELEMETRY_SNAPSHOT_PATH,
+    // Beside the registry's by default, so that control planes kept apart by their registry
+    // snapshot (one per project, one per test) never read each other's traces.
+    telemetrySnapshotPath:
+      config.TELEMETRY_SNAPSHOT_PATH ?? join(dirname(config.REGISTRY_SNAPSHOT_PATH), 'telemetry.json'),
     checkTickMs: config.CHECK_TICK,
     // The kind, label and host the transport itself declares, never the URL's credentials.
     transport: describeTransport(config.EVENTS_URL),
