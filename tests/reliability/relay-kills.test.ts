@@ -7,8 +7,8 @@ import type { Database } from '@flotilla/kit/db';
 import { runEventMigrations } from '@flotilla/kit/events';
 import { testDatabase } from '@flotilla/kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deleteAmqpTopology } from '../support/delete-amqp-topology.js';
 import { startEventConsumer } from '../support/event-consumer-process.js';
+import { privateNatsServer } from '../support/private-nats-server.js';
 import { repositoryRoot, spawnEntry } from '../support/spawn-service.js';
 import { until } from '../support/until.js';
 import { recordFigure } from './support/record-figure.js';
@@ -33,7 +33,6 @@ const START_GUARD_MS = 60_000;
 const DRAIN_GUARD_MS = 600_000;
 
 const publisherScript = join(repositoryRoot, 'tests/reliability/support/relay-kill-publisher.ts');
-const amqpUrl = process.env.FLOTILLA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const databaseUrl = process.env.DATABASE_URL ?? '';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -118,7 +117,9 @@ function startPublisher(environment: Record<string, string>) {
  */
 async function scenario(engine: 'postgres' | 'pglite', events: number) {
   const namespace = `relaykill${randomBytes(5).toString('hex')}`;
-  cleanups.push(() => deleteAmqpTopology(amqpUrl, namespace));
+  // A JetStream server of its own: other scenarios of the suite restart the shared brokers.
+  const nats = await privateNatsServer();
+  cleanups.push(() => nats.close());
   const consumerDb = await database();
   await runEventMigrations(consumerDb);
   await consumerDb.query(
@@ -127,14 +128,14 @@ async function scenario(engine: 'postgres' | 'pglite', events: number) {
   const consumer = await startEventConsumer({
     databaseUrl,
     schema: consumerDb.schema,
-    eventsUrl: amqpUrl,
+    eventsUrl: nats.url,
     namespace,
   });
   const consumerExited = new Promise((resolve) => consumer.once('exit', resolve));
   cleanups.push(async () => consumer.kill('SIGKILL'));
 
   const environment: Record<string, string> = {
-    EVENTS_URL: amqpUrl,
+    EVENTS_URL: nats.url,
     NAMESPACE: namespace,
     EVENTS: String(events),
     LEASE_MS: String(LEASE_MS),
@@ -209,7 +210,7 @@ describe.each(['postgres', 'pglite'] as const)('relay SIGKILLed at random points
     const commitsLostByEngine = kills.filter((entry) => entry.foundNext < entry.reported).length;
     recordFigure(import.meta.url, {
       id: `19-relay-kills-${engine}`,
-      title: `Publisher with its relay SIGKILLed ${KILLS.toLocaleString('en')} times during ${EVENTS.toLocaleString('en')} events (${engine === 'postgres' ? 'PostgreSQL' : 'PGlite'}, RabbitMQ)`,
+      title: `Publisher with its relay SIGKILLed ${KILLS.toLocaleString('en')} times during ${EVENTS.toLocaleString('en')} events (${engine === 'postgres' ? 'PostgreSQL' : 'PGlite'}, NATS JetStream)`,
       result: `lost ${lost} of ${committed.toLocaleString('en')}, duplicate effects ${duplicateEffects}, ${final.duplicates} redeliveries caught by the inbox, ${appliedDuringKills.toLocaleString('en')} applied before the last start, ${elapsedMs.toLocaleString('en')} ms`,
       measurements: {
         kills: kills.length,
