@@ -10,7 +10,6 @@ import {
   runEventMigrations,
 } from '@flotilla/kit/events';
 import { createLogger } from '@flotilla/kit/telemetry';
-import { testDatabase } from '@flotilla/kit/testing';
 import { Type } from '@sinclair/typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteAmqpTopology } from '../support/delete-amqp-topology.js';
@@ -20,6 +19,7 @@ import { privateNatsServer } from '../support/private-nats-server.js';
 import { restartRabbitMq } from '../support/restart-rabbitmq.js';
 import { until } from '../support/until.js';
 import { recordFigure } from './support/record-figure.js';
+import { schemaDatabase } from './support/schema-database.js';
 
 /**
  * Scenario 3: publisher (outbox relay) → broker → consumer (inbox) carrying 100,000 events while the
@@ -46,14 +46,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
-
-async function database(): Promise<Database & { schema: string }> {
-  const db = await testDatabase();
-  cleanups.push(() => db.dispose());
-  await runEventMigrations(db);
-  const { rows } = await db.query<{ schema: string }>('SELECT current_schema() AS schema');
-  return Object.assign(db, { schema: rows[0]!.schema });
-}
 
 async function tally(db: Database): Promise<{ total: number; distinct: number; duplicates: number }> {
   const { rows } = await db.query<{ total: string; distinct: string; duplicates: string }>(
@@ -125,8 +117,10 @@ describe.each(brokers)('broker restart: $name', ({ figureId, title, open }) => {
     const namespace = `rel${randomBytes(5).toString('hex')}`;
     const broker = await open();
     cleanups.push(() => broker.cleanUp(namespace));
-    const publisherDb = await database();
-    const consumerDb = await database();
+    const publisherDb = await schemaDatabase(cleanups);
+    await runEventMigrations(publisherDb);
+    const consumerDb = await schemaDatabase(cleanups);
+    await runEventMigrations(consumerDb);
     await consumerDb.query(
       'CREATE TABLE effects (n int NOT NULL); CREATE TABLE duplicates (at timestamptz DEFAULT now())',
     );

@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@flotilla/kit/telemetry';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { LogStore } from '../logs/index.js';
+import { SnapshotWriter } from '../registry/snapshot-file.js';
 import type { SpanRecord } from '../traces/span-record.js';
 import { TraceStore } from '../traces/trace-store.js';
 import { persistTelemetry } from './telemetry-snapshot.js';
@@ -91,20 +92,37 @@ describe('persistTelemetry', () => {
   });
 
   it('writes periodically only when something changed', async () => {
-    const path = join(scratch, 'periodic.json');
-    const traces = new TraceStore();
-    const persistence = await persistTelemetry({
-      path,
-      traces,
-      logs: new LogStore(),
-      logger,
-      intervalMs: 20,
-    });
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(readdirSync(scratch)).not.toContain('periodic.json');
-    traces.add([span(7, 0)]);
-    await expect.poll(() => readdirSync(scratch).includes('periodic.json')).toBe(true);
-    await persistence.stop();
+    // Only the interval is faked: the writes stay real file-system calls.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    // A write is requested inside the tick itself, so counting requests shows what a tick did even
+    // though the file lands later.
+    const requests = vi.spyOn(SnapshotWriter.prototype, 'request');
+    try {
+      const path = join(scratch, 'periodic.json');
+      const traces = new TraceStore();
+      const persistence = await persistTelemetry({
+        path,
+        traces,
+        logs: new LogStore(),
+        logger,
+        intervalMs: 20,
+      });
+      await vi.advanceTimersByTimeAsync(3 * 20);
+      expect(requests).not.toHaveBeenCalled();
+      expect(readdirSync(scratch)).not.toContain('periodic.json');
+      traces.add([span(7, 0)]);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(requests).toHaveBeenCalledOnce();
+      await expect.poll(() => readdirSync(scratch).includes('periodic.json')).toBe(true);
+      await vi.advanceTimersByTimeAsync(3 * 20);
+      await persistence.stop();
+      expect(requests).toHaveBeenCalledOnce();
+      const saved = JSON.parse(readFileSync(path, 'utf8')) as { spans: SpanRecord[] };
+      expect(saved.spans).toHaveLength(1);
+    } finally {
+      requests.mockRestore();
+      vi.useRealTimers();
+    }
   });
 
   it('sets a malformed snapshot aside and starts empty', async () => {
