@@ -152,6 +152,26 @@ describe('upstream failures', () => {
     expect(await response.json()).toMatchObject({ code: 'CIRCUIT_OPEN', upstream: 'users' });
     expect(users.seen).toHaveLength(5);
   });
+
+  it('relays an upstream shedding load (503 with Retry-After) without opening the breaker or retrying', async () => {
+    let seen = 0;
+    const shedding = createServer((_request, response) => {
+      seen++;
+      response.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' });
+      response.end('{"status":503,"code":"UNAVAILABLE"}');
+    });
+    await new Promise<void>((resolve) => shedding.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => shedding.close(() => resolve())));
+    const { url } = await gatewayFor({
+      users: [`http://127.0.0.1:${(shedding.address() as AddressInfo).port}`],
+    });
+    for (let index = 0; index < 8; index++) {
+      const response = await fetch(`${url}/api/users/1`);
+      expect([response.status, response.headers.get('retry-after')]).toEqual([503, '1']);
+      expect(await response.json()).toMatchObject({ code: 'UNAVAILABLE' });
+    }
+    expect(seen).toBe(8);
+  });
 });
 
 describe('bodies', () => {

@@ -72,6 +72,13 @@ export function forwardRequest(balancer: LoadBalancer, pools: UpstreamPools): Se
       if (TIMEOUTS.has(code)) throw new FlotillaError('UPSTREAM_TIMEOUT', { extensions });
       throw new FlotillaError('BAD_GATEWAY', { extensions });
     }
+    // A 503 with Retry-After is an upstream shedding load on purpose and saying when to come back:
+    // relayed as it is, not counted against its breaker nor tried again. Counted, a burst of shed
+    // requests would open the breaker and turn away every request to that service for its cool-off.
+    if (status === 503 && relay.retryAfter) {
+      tracker.done('success');
+      return status;
+    }
     tracker.done(status >= 500 ? 'failure' : 'success');
     if (status === 502 || status === 503 || status === 504) throw new FailedAnswer(status);
     return status;

@@ -12,6 +12,8 @@ import { connectionListed, isHopByHop } from '../http/hop-by-hop.js';
  */
 export class ResponseRelay implements Dispatcher.DispatchHandler {
   status = 0;
+  /** The answer said when to try again (Retry-After). */
+  retryAfter = false;
   readonly #response: ServerResponse;
   readonly #answerHeaders: readonly string[];
   #resolve: (status: number) => void = noop;
@@ -62,6 +64,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
       const value = rawHeaders[index + 1]!.toString('latin1');
       if (name === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
       else if (!isHopByHop(name, undefined) && !setByGateway(answer, name)) headers.push(name, value);
+      if (name === 'retry-after') this.retryAfter = true;
     }
     const listed = connectionListed(connection);
     const relayed =
