@@ -6,7 +6,7 @@ export type UpstreamBreakerOptions = Pick<BreakerOptions, 'threshold' | 'halfOpe
 
 /**
  * One kit breaker per upstream service: `threshold` consecutive failures (thrown errors of 5xx
- * class, refusals, timeouts, and 502/503/504 answers) open it, and while open the call fails fast
+ * class, refusals, timeouts, and 502/503/504 answers but a 503 with Retry-After) open it, and while open the call fails fast
  * with the kit's BrokenCircuitError (mapped to `503 CIRCUIT_OPEN`). `onState` hears each opening
  * (half-open counts as open) and closing.
  */
