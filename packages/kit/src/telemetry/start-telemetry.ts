@@ -18,10 +18,16 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
 } from '@opentelemetry/semantic-conventions';
+import { BudgetSampler } from './budget-sampler.js';
+import { keepNotableSpans } from './keep-notable-spans.js';
 import { type SpanOptions, withSpan } from './with-span.js';
 
-/** The samplers of `OTEL_TRACES_SAMPLER`. */
+/**
+ * The samplers of `OTEL_TRACES_SAMPLER`: OpenTelemetry's, and `budget` (a number of new traces per
+ * second, with the failed and slow spans of the others kept: see `BudgetSampler`).
+ */
 export type SamplerName =
+  | 'budget'
   | 'always_on'
   | 'always_off'
   | 'traceidratio'
@@ -41,8 +47,16 @@ export interface TelemetryOptions {
   readonly instanceId?: string;
   /** Extra resource attributes (OTEL_RESOURCE_ATTRIBUTES). */
   readonly resourceAttributes?: Readonly<Record<string, string>>;
-  /** Which traces are recorded (`OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`). */
-  readonly sampler?: { readonly name: SamplerName; readonly ratio?: number };
+  /** Which traces are recorded; every trace when left out. */
+  readonly sampler?: {
+    readonly name: SamplerName;
+    /** For the `*traceidratio` samplers, from 0 to 1. */
+    readonly ratio?: number;
+    /** For `budget`: new traces sampled per second (10 by default). */
+    readonly tracesPerSecond?: number;
+    /** For `budget`: a span of an unsampled trace is exported when it lasts this long (250 by default). */
+    readonly slowSpanMs?: number;
+  };
   /** Where spans go. Without it spans still give trace ids to logs, problems and calls, but are not exported. */
   readonly exporter?: {
     /** The full traces URL, e.g. http://127.0.0.1:8500/v1/traces. */
@@ -84,6 +98,7 @@ const TRACER_NAME = '@flotilla/kit';
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (!options.enabled) return disabledTelemetry;
   useAsyncContext();
+  const sampler = options.sampler ?? { name: 'parentbased_always_on' };
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   if (options.exporter) {
     const { endpoint, protocol, headers } = options.exporter;
@@ -106,8 +121,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         ...(options.instanceId ? { [ATTR_SERVICE_INSTANCE_ID]: options.instanceId } : {}),
       }),
     ),
-    sampler: samplerFor(options.sampler ?? { name: 'parentbased_always_on' }),
-    spanProcessors: processors,
+    sampler: samplerFor(sampler),
+    spanProcessors:
+      sampler.name === 'budget'
+        ? processors.map((processor) => keepNotableSpans(processor, { slowMs: sampler.slowSpanMs ?? 250 }))
+        : processors,
   });
   const tracer = provider.getTracer(TRACER_NAME, options.serviceVersion);
   let stopping: Promise<void> | undefined;
@@ -120,9 +138,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   };
 }
 
-function samplerFor(sampler: { name: SamplerName; ratio?: number }): Sampler {
+function samplerFor(sampler: NonNullable<TelemetryOptions['sampler']>): Sampler {
   const ratio = new TraceIdRatioBasedSampler(sampler.ratio ?? 1);
   switch (sampler.name) {
+    case 'budget':
+      return new BudgetSampler({ tracesPerSecond: sampler.tracesPerSecond ?? 10 });
     case 'always_on':
       return new AlwaysOnSampler();
     case 'always_off':

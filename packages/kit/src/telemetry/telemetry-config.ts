@@ -3,6 +3,7 @@ import type { OtlpLogShipperOptions } from './otlp-log-shipper.js';
 import type { SamplerName, TelemetryOptions } from './start-telemetry.js';
 
 const SAMPLERS = [
+  'budget',
   'always_on',
   'always_off',
   'traceidratio',
@@ -32,8 +33,18 @@ export const telemetryConfigSchema = {
   OTEL_EXPORTER_OTLP_PROTOCOL: env.oneOf(['http/protobuf', 'http/json'], { default: 'http/protobuf' }),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: env.oneOf(['http/protobuf', 'http/json'], { optional: true }),
   OTEL_EXPORTER_OTLP_HEADERS: keyValueList('headers sent with every export, key=value,…', true),
-  OTEL_TRACES_SAMPLER: env.oneOf(SAMPLERS, { default: 'parentbased_always_on' }),
+  // Not OpenTelemetry's default (parentbased_always_on): exporting every span of every request
+  // cost the system more than half its capacity under load (docs/adr/0006).
+  OTEL_TRACES_SAMPLER: env.oneOf(SAMPLERS, {
+    default: 'budget',
+    describe: 'budget: TRACES_PER_SECOND new traces, plus failed and slow spans of the rest',
+  }),
   OTEL_TRACES_SAMPLER_ARG: ratio('sampling ratio from 0 to 1 for the *traceidratio samplers'),
+  TRACES_PER_SECOND: env.integer({ default: 10, min: 0, describe: 'new traces sampled per second (budget)' }),
+  TRACES_SLOW_SPAN: env.duration({
+    default: 250,
+    describe: 'with budget, a span of an unsampled trace lasting this long is exported',
+  }),
   OTEL_BSP_SCHEDULE_DELAY: env.integer({ default: 5000, min: 1, describe: 'ms between span exports' }),
   OTEL_BSP_MAX_QUEUE_SIZE: env.integer({ default: 2048, min: 1, describe: 'spans buffered before dropping' }),
   OTEL_LOGS_EXPORTER: env.oneOf(['otlp', 'none'], {
@@ -73,7 +84,12 @@ export function telemetryOptionsFrom(
     serviceVersion: service.version,
     ...(service.instanceId ? { instanceId: service.instanceId } : {}),
     resourceAttributes: attributes,
-    sampler: { name: config.OTEL_TRACES_SAMPLER, ratio: config.OTEL_TRACES_SAMPLER_ARG ?? 1 },
+    sampler: {
+      name: config.OTEL_TRACES_SAMPLER,
+      ratio: config.OTEL_TRACES_SAMPLER_ARG ?? 1,
+      tracesPerSecond: config.TRACES_PER_SECOND,
+      slowSpanMs: config.TRACES_SLOW_SPAN,
+    },
     ...(endpoint
       ? {
           exporter: {

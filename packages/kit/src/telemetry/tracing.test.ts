@@ -101,7 +101,10 @@ describe('telemetry config', () => {
     expect(load({})).toMatchObject({
       enabled: true,
       serviceName: 'svc',
-      sampler: { name: 'parentbased_always_on' },
+      sampler: { name: 'budget', tracesPerSecond: 10, slowSpanMs: 250 },
+    });
+    expect(load({ TRACES_PER_SECOND: '50', TRACES_SLOW_SPAN: '1s' })).toMatchObject({
+      sampler: { name: 'budget', tracesPerSecond: 50, slowSpanMs: 1000 },
     });
     expect(load({})).not.toHaveProperty('exporter');
     expect(
