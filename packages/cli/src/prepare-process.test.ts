@@ -45,7 +45,7 @@ describe('prepareProcess', () => {
     );
   });
 
-  it('runs the build in cwd with its output passed on, and reports its failure', async () => {
+  it('runs the build in cwd with its output passed on, and reports its failure with its first lines', async () => {
     const build = ['sh', '-c', 'pwd; echo built > out.txt; exit "$CODE"'];
     expect(
       await prepareProcess(spec({ command: ['true'], cwd: dir, build, environment: {} }), {
@@ -59,7 +59,17 @@ describe('prepareProcess', () => {
         ...options,
         environment: { ...options.environment, CODE: '3' },
       }),
-    ).toBe('build `sh -c pwd; echo built > out.txt; exit "$CODE"` failed (exit 3)');
+    ).toBe(`build \`sh -c pwd; echo built > out.txt; exit "$CODE"\` failed (exit 3)\n${dir}`);
+    const compiler = [
+      'sh',
+      '-c',
+      'echo; for n in $(seq 1 30); do echo "src/a.ts($n,1): error TS1005"; done; exit 2',
+    ];
+    const problem = await prepareProcess(spec({ command: ['true'], build: compiler }), options);
+    expect(problem?.split('\n')).toEqual([
+      expect.stringMatching(/^build `sh -c .*` failed \(exit 2\)$/),
+      ...Array.from({ length: 20 }, (_, index) => `src/a.ts(${index + 1},1): error TS1005`),
+    ]);
     expect(await prepareProcess(spec({ command: ['true'], build: ['no-such-compiler'] }), options)).toMatch(
       /^build `no-such-compiler` could not run: spawn no-such-compiler ENOENT/,
     );

@@ -44,6 +44,9 @@ async function checkSources(entry: string, cwd: string): Promise<string | undefi
   }
 }
 
+/** How much of a failed build's output its problem carries: compilers print the errors first. */
+const BUILD_OUTPUT_LINES = 20;
+
 async function runBuild(argv: readonly string[], options: PrepareOptions, cwd: string) {
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd,
@@ -51,8 +54,12 @@ async function runBuild(argv: readonly string[], options: PrepareOptions, cwd: s
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  const head: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', options.output);
+    createInterface({ input: stream }).on('line', (line) => {
+      if (head.length < BUILD_OUTPUT_LINES && line.trim() !== '') head.push(line);
+      options.output(line);
+    });
   }
   // 'close' rather than 'exit': the last lines of output are in by then.
   const result = await new Promise<number | null | Error>((resolve) => {
@@ -60,12 +67,14 @@ async function runBuild(argv: readonly string[], options: PrepareOptions, cwd: s
     child.once('close', resolve);
   });
   if (result instanceof Error) return `build \`${argv.join(' ')}\` could not run: ${result.message}`;
-  return result === 0 ? undefined : `build \`${argv.join(' ')}\` failed (exit ${result ?? 'by signal'})`;
+  if (result === 0) return undefined;
+  return [`build \`${argv.join(' ')}\` failed (exit ${result ?? 'by signal'})`, ...head].join('\n');
 }
 
 /**
  * Makes a process ready to (re)start: its `build`, then, for a Node entry, a parse of its sources.
- * Resolves to the first problem found, as one line, or `undefined` when it may start.
+ * Resolves to the first problem found, or `undefined` when it may start. A problem's first line
+ * says what failed; a failed build's first lines of output (its errors) follow it.
  */
 export async function prepareProcess(
   spec: ProcessSpec,

@@ -8,12 +8,17 @@ import type { ProcessRole, ProcessSpec } from './system.js';
 // tsx resolved from here, not from the user's directory, which need not have it installed.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 // The export conditions this process was started with (this repository's own development runs
-// packages from their sources) hold for its children too.
-const CONDITIONS = process.execArgv.filter((flag) => flag.startsWith('--conditions='));
+// packages from their sources) hold for its children too, and so do the profiler's flags, so one
+// `node --cpu-prof` profiles every process of a system.
+const INHERITED_FLAGS = process.execArgv.filter((flag) =>
+  /^--(conditions|cpu-prof|cpu-prof-dir|cpu-prof-interval|heap-prof|heap-prof-dir)(=|$)/.test(flag),
+);
 
 /** A TypeScript entry runs through tsx; built JavaScript runs on node alone. */
 export function nodeArguments(entry: string): string[] {
-  return /\.[cm]?ts$/.test(entry) ? [...CONDITIONS, '--import', TSX, entry] : [...CONDITIONS, entry];
+  return /\.[cm]?ts$/.test(entry)
+    ? [...INHERITED_FLAGS, '--import', TSX, entry]
+    : [...INHERITED_FLAGS, entry];
 }
 
 export type InstanceState = 'starting' | 'ready' | 'paused' | 'restarting' | 'failed' | 'stopped';
@@ -26,7 +31,10 @@ export interface InstanceView {
   readonly state: InstanceState;
   readonly restarts: number;
   readonly url: string | undefined;
-  /** Why the process's sources were not started (a failed build or check), until a good version runs. */
+  /**
+   * Why the process's sources were not started (a failed build or check), until a good version
+   * runs: what failed on the first line, a failed build's first lines of output after it.
+   */
   readonly problem: string | undefined;
 }
 

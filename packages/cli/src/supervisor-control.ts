@@ -31,24 +31,35 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   return JSON.parse(text);
 }
 
+/** The control endpoint, listening; `serve` hands it the supervisor it answers for. */
+export interface SupervisorControl {
+  readonly url: string;
+  serve(supervisor: Supervisor): void;
+  close(): Promise<void>;
+}
+
 /**
  * The supervisor's local control endpoint: loopback HTTP on a free port, recorded in
- * `.flotilla/supervisor.json`. Two JSON routes for the CLI's own commands — `GET /processes` and
- * `POST /chaos` — so node:http is enough and `flotilla start` loads no web framework.
+ * `.flotilla/supervisor.json`. Two JSON routes for the CLI's own commands and the dashboard —
+ * `GET /processes` and `POST /chaos` — so node:http is enough and `flotilla start` loads no web
+ * framework. It listens before the supervisor exists, so that the control plane can be started with
+ * its URL; until `serve`, it answers 503.
  */
-export async function startSupervisorControl(
-  supervisor: Supervisor,
-  cwd: string,
-): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startSupervisorControl(cwd: string): Promise<SupervisorControl> {
+  let supervisor: Supervisor | undefined;
   const server: Server = createServer((request, response) => {
     const route = `${request.method} ${request.url}`;
+    if (!supervisor) {
+      return send(response, 503, { title: 'Service Unavailable', status: 503, detail: 'starting' });
+    }
     if (route === 'GET /processes') return send(response, 200, supervisor.instances);
     if (route !== 'POST /chaos')
       return send(response, 404, { title: 'Not Found', status: 404, detail: route });
+    const target = supervisor;
     readJson(request).then(
       (body) => {
         try {
-          send(response, 200, applyChaos(supervisor, body as ChaosRequest));
+          send(response, 200, applyChaos(target, body as ChaosRequest));
         } catch (error) {
           send(response, 404, { title: 'Not Found', status: 404, detail: (error as Error).message });
         }
@@ -65,6 +76,9 @@ export async function startSupervisorControl(
   writeFileSync(file, `${JSON.stringify(record)}\n`);
   return {
     url,
+    serve: (served) => {
+      supervisor = served;
+    },
     close: async () => {
       // Only remove the file if it is still ours (another `start` may have replaced it).
       if (readSupervisorFile(cwd)?.pid === process.pid) rmSync(file, { force: true });

@@ -190,8 +190,10 @@ export class Supervisor {
     for (const instance of instances) instance.problem = problem;
     if (problem) {
       const serving = instances.filter((instance) => instance.alive).length;
+      // A failed build's own lines were printed as they came; its summary is the first.
+      const [summary] = problem.split('\n');
       this.options.log(
-        `${spec.name}: ${problem} — ${serving > 0 ? `still running the previous version (${serving})` : 'not started'}`,
+        `${spec.name}: ${summary} — ${serving > 0 ? `still running the previous version (${serving})` : 'not started'}`,
       );
       for (const instance of instances) if (!instance.alive) instance.set('failed');
     }

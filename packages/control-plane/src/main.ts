@@ -30,6 +30,11 @@ const schema = {
     describe:
       "the gateway the dashboard's API explorer sends requests through; default: the registered gateway",
   }),
+  FLOTILLA_SUPERVISOR_URL: env.url({
+    optional: true,
+    describe:
+      "the control endpoint of the `flotilla start` running this control plane (it sets it), for the dashboard's build problems",
+  }),
 };
 
 let config: ReturnType<typeof loadConfig<typeof schema>>['values'];
@@ -56,6 +61,7 @@ try {
     // The kind, label and host the transport itself declares, never the URL's credentials.
     transport: describeTransport(config.EVENTS_URL),
     ...(config.GATEWAY_URL ? { gatewayUrl: config.GATEWAY_URL } : {}),
+    ...(config.FLOTILLA_SUPERVISOR_URL ? { supervisorUrl: config.FLOTILLA_SUPERVISOR_URL } : {}),
     ...(config.EVENTS_URL?.startsWith('kafka:')
       ? { consumerLag: await kafkaLagReader(parseKafkaUrl(config.EVENTS_URL).brokers) }
       : {}),

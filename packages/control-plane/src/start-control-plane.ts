@@ -6,6 +6,7 @@ import {
   type ConsumerLagReader,
   consulServices,
   registerDashboard,
+  supervisorProblems,
   type TransportView,
 } from './dashboard/index.js';
 import { registerLineageRoutes } from './dashboard/lineage-routes.js';
@@ -34,6 +35,11 @@ export interface ControlPlaneOptions {
   readonly consumerLag?: ConsumerLagReader;
   /** The gateway the dashboard's API explorer sends through; the registered `gateway` by default. */
   readonly gatewayUrl?: string;
+  /**
+   * The control endpoint of the `flotilla start` running the system, whose processes' build and
+   * syntax problems (under `--watch`) the dashboard shows; none when undefined.
+   */
+  readonly supervisorUrl?: string;
 }
 
 export interface RunningControlPlane {
@@ -107,6 +113,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     ...(options.transport ? { transport: () => options.transport } : {}),
     ...(options.consumerLag ? { consumerLag: options.consumerLag } : {}),
     ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
+    ...(options.supervisorUrl ? { processProblems: supervisorProblems(options.supervisorUrl) } : {}),
   });
   registerLineageRoutes(app, {
     listServices: () => consulServices(selfUrl)(),

@@ -6,6 +6,7 @@ import { setKnownServices } from './format.js';
 import { hideJobs, showJobs } from './jobs.js';
 import { initLineage } from './lineage.js';
 import { hideLogs, initLogs, showLogs } from './logs.js';
+import { renderProblems } from './problems.js';
 import { renderCards } from './service-cards.js';
 import { renderTopology } from './topology.js';
 import { initTraces, searchTraces, setServiceChoices, setTracesApi } from './traces.js';
@@ -76,6 +77,7 @@ async function refresh() {
     setServiceChoices(names);
     renderTopology(find('#topology', HTMLElement), overview, select);
     renderCards(find('#cards', HTMLElement), overview);
+    renderProblems(find('#problems', HTMLElement), overview.problems);
     const banner = find('#banner', HTMLElement);
     const down = overview.services
       .filter((service) => service.status === 'down')

@@ -5,6 +5,7 @@ import { millis, percent, rate, seconds, serviceColour } from './format.js';
 
 /** @typedef {import('../src/dashboard/overview.js').Overview} Overview */
 /** @typedef {import('../src/dashboard/overview.js').ServiceOverview} ServiceOverview */
+/** @typedef {import('../src/dashboard/overview.js').ProcessProblem} ProcessProblem */
 
 /**
  * One card per service (gateway first): instances, RED figures, breakers, events.
@@ -22,17 +23,19 @@ export function renderCards(container, overview) {
         : [];
     }),
   );
+  const problems = new Map(overview.problems.map((problem) => [problem.process, problem]));
   mount(
     container,
-    services.map((service) => card(service, openLists.get(service.name))),
+    services.map((service) => card(service, openLists.get(service.name), problems.get(service.name))),
   );
 }
 
 /**
  * @param {ServiceOverview} service
  * @param {HTMLElement | undefined} openList
+ * @param {ProcessProblem | undefined} problem the process's failed rebuild, told in the banner above
  */
-function card(service, openList) {
+function card(service, openList, problem) {
   const traffic = service.traffic;
   const errorClass = !traffic
     ? ''
@@ -55,6 +58,9 @@ function card(service, openList) {
       swatch(service.name),
       h('h3', {}, service.name),
       service.routePrefix ? h('code', { class: 'prefix' }, service.routePrefix) : null,
+      problem
+        ? h('span', { class: 'badge problem', title: problem.problem, 'data-problem': 'true' }, 'not rebuilt')
+        : null,
       h('span', { class: `pill ${service.status}` }, service.status),
     ),
     h(

@@ -93,6 +93,19 @@ function withRequiredTools(
   });
 }
 
+/**
+ * The control plane is told where the supervisor's control endpoint is, so that its dashboard can
+ * show what only the supervisor knows: a changed process that failed to build or parse. Its own
+ * `env` in the system file wins.
+ */
+function withSupervisorUrl(system: readonly ProcessSpec[], url: string): ProcessSpec[] {
+  return system.map((spec) =>
+    spec.role === 'control-plane'
+      ? { ...spec, environment: { FLOTILLA_SUPERVISOR_URL: url, ...spec.environment } }
+      : spec,
+  );
+}
+
 export const startCommand: Command = {
   name: 'start',
   summary: 'run the system: control plane, gateway, services (Ctrl-C stops it)',
@@ -117,8 +130,9 @@ export const startCommand: Command = {
     await assertPortsFree(portsInUse(system, systemPorts(io.env)));
     const startedAt = Date.now();
     let allReady = false;
+    const control = await startSupervisorControl(io.cwd);
     const supervisor: Supervisor = new Supervisor({
-      processes: system,
+      processes: withSupervisorUrl(system, control.url),
       environment: {
         LOG_PRETTY: String(terminal.isTTY),
         ...(terminal.isTTY ? { FORCE_COLOR: '1' } : {}),
@@ -141,7 +155,7 @@ export const startCommand: Command = {
 
     const count = system.reduce((sum, spec) => sum + spec.instances, 0);
     log(`starting ${count} process(es) from ${chosen.source}`);
-    const control = await startSupervisorControl(supervisor, io.cwd);
+    control.serve(supervisor);
     const ticker = terminal.isTTY
       ? setInterval(() => terminal.status(statusLine(supervisor.instances, startedAt)), 1000)
       : undefined;

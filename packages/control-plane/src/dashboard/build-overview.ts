@@ -9,6 +9,7 @@ import type {
   EdgeOverview,
   InstanceOverview,
   Overview,
+  ProcessProblem,
   ServiceOverview,
   ServiceStatus,
   TrafficOverview,
@@ -26,6 +27,7 @@ export interface OverviewInputs {
   /** The last reading of the transport's consumer groups, whose ids are `<groupPrefix><service>`. */
   readonly consumerLag?: { readonly groupPrefix: string; readonly reading: ConsumerLagReading };
   readonly gatewayName: string;
+  readonly problems: readonly ProcessProblem[];
   readonly refreshMs: number;
   readonly tracesApi: string;
   readonly now: number;
@@ -50,6 +52,7 @@ export function buildOverview(inputs: OverviewInputs): Overview {
     services,
     transport: inputs.transport ? { ...inputs.transport, ...inputs.consumerLag?.reading } : null,
     edges: edgesOf(inputs.gatewayName, gateway, services, inputs.transport !== undefined),
+    problems: inputs.problems,
   };
 }
 

@@ -35,7 +35,10 @@ export class DashboardMonitor {
 
   async overview(): Promise<Overview> {
     this.lastWatched = this.now();
-    const services = await this.listServices();
+    const [services, problems] = await Promise.all([
+      this.listServices(),
+      this.options.processProblems?.() ?? [],
+    ]);
     if (this.now() - this.lastScrape >= this.intervalMs) await this.scrape(services);
     this.scheduleNext();
     return buildOverview({
@@ -46,6 +49,7 @@ export class DashboardMonitor {
         ? { consumerLag: { groupPrefix: this.options.consumerLag.groupPrefix, reading: this.consumerLag } }
         : {}),
       gatewayName: this.options.gatewayName ?? 'gateway',
+      problems,
       refreshMs: this.intervalMs,
       tracesApi: this.options.tracesApi ?? '/api/traces',
       now: this.now(),

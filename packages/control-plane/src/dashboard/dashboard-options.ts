@@ -1,4 +1,5 @@
 import type { ConsumerLagReader } from './consumer-lag.js';
+import type { ProcessProblem } from './overview.js';
 
 /** Health of one registered instance, as the registry's checks report it (Consul's words). */
 export type InstanceHealth = 'passing' | 'warning' | 'critical';
@@ -50,6 +51,11 @@ export interface DashboardOptions {
   listServices(): Promise<readonly ServiceView[]>;
   /** The events transport, when the system has one. */
   transport?(): TransportView | undefined;
+  /**
+   * Processes whose changed sources failed to build or parse, as the supervisor running the system
+   * reports them (`supervisorProblems`); read with each overview. None when not given.
+   */
+  processProblems?(): Promise<readonly ProcessProblem[]>;
   /** The transport's consumer groups' lag, where the broker keeps it (Kafka); read with each scrape. */
   readonly consumerLag?: ConsumerLagReader;
   /** How the dashboard talks to instances; `globalThis.fetch` by default. */

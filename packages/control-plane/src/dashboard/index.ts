@@ -10,5 +10,6 @@ export {
   type ServiceView,
   type TransportView,
 } from './dashboard-options.js';
-export type { Overview, ServiceOverview, TransportOverview } from './overview.js';
+export type { Overview, ProcessProblem, ServiceOverview, TransportOverview } from './overview.js';
 export { registerDashboard } from './register-dashboard.js';
+export { supervisorProblems } from './supervisor-problems.js';

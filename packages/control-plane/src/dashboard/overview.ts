@@ -62,6 +62,19 @@ export interface TransportOverview extends TransportView {
   readonly consumerLagError?: string;
 }
 
+/**
+ * A process whose changed sources failed to build or parse under `flotilla start --watch`, as its
+ * supervisor reports it, until a version that passes is started.
+ */
+export interface ProcessProblem {
+  /** The process's name in the system file (a service's is also its registered name). */
+  readonly process: string;
+  /** What failed on the first line (`routes.ts:7:29: Expected ")"…`); a failed build's first lines of output after it. */
+  readonly problem: string;
+  /** Its instances still running the previous version; 0 when it is not running at all. */
+  readonly serving: number;
+}
+
 /** `GET /api/overview`. */
 export interface Overview {
   readonly generatedAt: string;
@@ -73,4 +86,6 @@ export interface Overview {
   readonly services: readonly ServiceOverview[];
   readonly transport: TransportOverview | null;
   readonly edges: readonly EdgeOverview[];
+  /** Empty unless the control plane runs under a supervisor that reports some (`flotilla start`). */
+  readonly problems: readonly ProcessProblem[];
 }
