@@ -1,11 +1,16 @@
 import { createHistogram } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { clientApiKey, LoadClients } from './load-clients.js';
 import { TrafficMix } from './traffic-mix.js';
 
 export interface LoadOptions {
   readonly gateway: string;
   readonly rate: number;
   readonly durationS: number;
+  /**
+   * Simulated clients the requests are spread over at random; by default one per req/s of `rate`,
+   * so each sends about one request a second, a person's pace.
+   */
+  readonly clients?: number;
   /** Requests still waiting beyond this many are not sent and count as `overload` errors. */
   readonly maxInFlight?: number;
   readonly timeoutMs?: number;
@@ -31,18 +36,34 @@ export interface LoadSummary {
     readonly p99: number;
     readonly max: number;
   };
-  /** status code (or error code) → count, for every non-2xx answer and failed request. */
+  /** How many clients, and whether each from a source address of its own (a loopback gateway). */
+  readonly clients: { readonly count: number; readonly distinctAddresses: boolean };
+  /** 429 answers: the gateway's rate limit at work, not a failure. */
+  readonly rateLimited: number;
+  /** status code (or error code) → count, for every other non-2xx answer and failed request. */
   readonly errors: Readonly<Record<string, number>>;
   readonly byOperation: Readonly<Record<string, number>>;
+}
+
+/** One client per req/s of `rate`: each sends about one request a second. */
+export function defaultClients(rate: number): number {
+  return Math.max(1, Math.round(rate));
+}
+
+/** Every non-2xx answer and failed request but the 429s. */
+export function errorCount(summary: Pick<LoadSummary, 'errors'>): number {
+  return Object.values(summary.errors).reduce((sum, count) => sum + count, 0);
 }
 
 /**
  * Open-model load: request i is due at start + i/rate whether or not earlier ones have answered,
  * and its latency counts from when it was due (so a stalled server is not flattered by the load
- * generator slowing down: no coordinated omission). Latencies go into node's HDR histogram.
+ * generator slowing down: no coordinated omission). Latencies go into node's HDR histogram, every
+ * answer's, 429s included.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
-  const pool = new Pool(options.gateway, { connections: 256, pipelining: 1 });
+  const clientCount = options.clients ?? defaultClients(options.rate);
+  const clients = new LoadClients({ gateway: options.gateway, clients: clientCount });
   const histogram = createHistogram({ lowest: 1, highest: 3_600_000_000_000, figures: 3 });
   const mix = new TrafficMix();
   const errors: Record<string, number> = {};
@@ -54,6 +75,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   let sent = 0;
   let completed = 0;
   let failed = 0;
+  let rateLimited = 0;
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
   const count = (key: string) => {
@@ -67,11 +89,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     byOperation[planned.operation] = (byOperation[planned.operation] ?? 0) + 1;
     sent++;
     inFlight++;
-    const done = pool
+    const client = clients.pick();
+    const done = clients
+      .connection(client)
       .request({
         method: planned.method,
         path: planned.path,
-        headers: planned.headers,
+        headers: { ...planned.headers, 'x-api-key': clientApiKey(client) },
         body: planned.body ?? null,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -80,6 +104,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
         const text = await response.body.text();
         histogram.record(Math.max(1, Math.round((performance.now() - dueAt) * 1e6)));
         completed++;
+        if (response.statusCode === 429) {
+          rateLimited++;
+          return;
+        }
         if (response.statusCode >= 400) return count(String(response.statusCode));
         try {
           mix.record(planned, response.statusCode, text ? JSON.parse(text) : undefined);
@@ -119,7 +147,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   await Promise.all(pending);
   clearInterval(progress);
   const elapsedS = (performance.now() - start) / 1000;
-  await pool.close();
+  await clients.close();
   const ms = (percentile: number) => (completed === 0 ? 0 : histogram.percentile(percentile) / 1e6);
   return {
     sent,
@@ -127,6 +155,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     elapsedS,
     achievedRate: completed / elapsedS,
     latencyMs: { p50: ms(50), p95: ms(95), p99: ms(99), max: completed === 0 ? 0 : histogram.max / 1e6 },
+    clients: { count: clientCount, distinctAddresses: clients.distinctAddresses },
+    rateLimited,
     errors,
     byOperation,
   };
