@@ -5,7 +5,6 @@ import {
   noSubscribers,
   OutboxRelay,
   openTransport,
-  outboxEntries,
   publishEvent,
   runEventMigrations,
 } from '@flotilla/kit/events';
@@ -14,6 +13,7 @@ import { Type } from '@sinclair/typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteAmqpTopology } from '../support/delete-amqp-topology.js';
 import { startEventConsumer } from '../support/event-consumer-process.js';
+import { outboxStatusCounts } from '../support/outbox-status-counts.js';
 import { privateKafkaBroker } from '../support/private-kafka-broker.js';
 import { privateNatsServer } from '../support/private-nats-server.js';
 import { restartRabbitMq } from '../support/restart-rabbitmq.js';
@@ -202,15 +202,6 @@ describe.each(brokers)('broker restart: $name', ({ figureId, title, open }) => {
     expect(final).toMatchObject({ total: EVENTS, distinct: EVENTS });
     expect(restarts).toHaveLength(2);
     expect(restarts.every((restart) => restart.atEffects < EVENTS)).toBe(true);
-    await expect
-      .poll(
-        async () =>
-          (await outboxEntries(publisherDb)).reduce<Record<string, number>>((counts, entry) => {
-            counts[entry.status] = (counts[entry.status] ?? 0) + 1;
-            return counts;
-          }, {}),
-        { timeout: 30_000 },
-      )
-      .toEqual({ sent: EVENTS });
+    await expect.poll(() => outboxStatusCounts(publisherDb), { timeout: 30_000 }).toEqual({ sent: EVENTS });
   });
 });

@@ -109,6 +109,31 @@ describe(`Database (${engine})`, () => {
     expect(payloads).toEqual(['{"id":1}']);
   });
 
+  it('keeps a committed transaction committed when an after-commit callback throws', async () => {
+    const errors: Error[] = [];
+    const own = await openScratchDatabase(process.env.DATABASE_URL, { onError: (err) => errors.push(err) });
+    try {
+      await own.query('CREATE TABLE marks (n int)');
+      const calls: string[] = [];
+      const result = await own.transaction(async (tx) => {
+        await tx.query('INSERT INTO marks (n) VALUES (1)');
+        tx.afterCommit?.(() => {
+          calls.push('first');
+          throw new Error('callback failed');
+        });
+        tx.afterCommit?.(() => calls.push('second'));
+        return 'committed';
+      });
+      expect(result).toBe('committed');
+      expect(calls).toEqual(['first', 'second']);
+      expect(errors.map((err) => err.message)).toEqual(['callback failed']);
+      const { rowCount } = await own.query('SELECT 1 FROM marks');
+      expect(rowCount).toBe(1);
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it('recognises unique violations from the engine and nothing else', async () => {
     const duplicate = await db
       .query('INSERT INTO users (id, email) VALUES ($1, $2)', [30, 'a@example.com'])

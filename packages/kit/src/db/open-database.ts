@@ -24,17 +24,20 @@ export interface OpenDatabaseOptions {
   schema?: string;
   /** PostgreSQL only: PGlite is a single in-process connection. */
   pool?: DatabasePoolOptions;
-  /** Errors that belong to no caller, e.g. an idle pooled connection dropped by the server. */
+  /**
+   * Errors that belong to no caller, e.g. an idle pooled connection dropped by the server, or an
+   * after-commit callback that threw.
+   */
   onError?: (err: Error) => void;
 }
 
-const reportToStderr = (err: Error) => console.error('flotilla db: background connection error', err);
+const reportToStderr = (err: Error) => console.error('flotilla db: background error', err);
 
 /** Opens the database chosen by `url`; loads only that engine's driver. Open one per process. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const { url, dataDir, schema, pool, onError = reportToStderr } = options;
   if (!url) {
-    return openPGliteDatabase({ dataDir, schema });
+    return openPGliteDatabase({ dataDir, schema, onError });
   }
   const scheme = url.slice(0, url.indexOf(':') + 1) || url;
   if (scheme !== 'postgres:' && scheme !== 'postgresql:') {

@@ -7,6 +7,7 @@ import { transactionScope } from './transaction-scope.js';
 export interface PGliteDatabaseOptions {
   dataDir?: string | undefined;
   schema?: string | undefined;
+  onError: (err: Error) => void;
 }
 
 // node-postgres returns int8 as a string; PGlite would return a lossy number. Matching pg keeps
@@ -30,7 +31,7 @@ export async function openPGliteDatabase(options: PGliteDatabaseOptions): Promis
     async transaction(fn) {
       let scope: ReturnType<typeof transactionScope> | undefined;
       const result = await pglite.transaction(async (tx) => {
-        scope = transactionScope(queryOn(tx));
+        scope = transactionScope(queryOn(tx), options.onError);
         const value = await fn(scope.tx);
         await scope.settle();
         return value;

@@ -57,15 +57,14 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
       // The pool stops watching a client while it is checked out; a connection lost mid-transaction
       // would otherwise be an unhandled 'error' event. The failed query rejects as well.
       client.on('error', onError);
+      const scope = transactionScope(queryOn(client), onError);
       let broken: Error | undefined;
+      let result: Awaited<ReturnType<typeof fn>>;
       try {
         await client.query('BEGIN');
-        const scope = transactionScope(queryOn(client));
-        const result = await fn(scope.tx);
+        result = await fn(scope.tx);
         await scope.settle();
         await client.query('COMMIT');
-        scope.committed();
-        return result;
       } catch (err) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {
           broken = rollbackError;
@@ -76,6 +75,9 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
         // A client whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
         client.release(broken);
       }
+      // Outside the try: the transaction has committed, whatever its callbacks do.
+      scope.committed();
+      return result;
     },
     async ping() {
       // Shorter than any statement: readiness probes are what notice a dead connection first, and a

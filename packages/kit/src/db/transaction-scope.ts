@@ -2,9 +2,13 @@ import type { Queryable } from './database.js';
 
 /**
  * The `tx` a transaction hands out; `settle` runs its before-commit tasks (before COMMIT) and
- * `committed` its after-commit callbacks (after a COMMIT that succeeded).
+ * `committed` its after-commit callbacks (after a COMMIT that succeeded). A callback that throws
+ * goes to `onError`: the transaction has committed, so its caller must not see it fail.
  */
-export function transactionScope(query: Queryable['query']): {
+export function transactionScope(
+  query: Queryable['query'],
+  onError: (err: Error) => void,
+): {
   tx: Queryable;
   settle(): Promise<void>;
   committed(): void;
@@ -22,7 +26,13 @@ export function transactionScope(query: Queryable['query']): {
       for (let task = tasks.shift(); task; task = tasks.shift()) await task();
     },
     committed() {
-      for (const callback of callbacks) callback();
+      for (const callback of callbacks) {
+        try {
+          callback();
+        } catch (error) {
+          onError(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
     },
   };
 }

@@ -89,6 +89,20 @@ export async function listDeadLetters(
   return rows.map(toDeadLetter);
 }
 
+/** The newest dead letters of one event, or of one event type (redriven ones too). */
+export async function deadLettersOf(
+  db: Queryable,
+  filter: ({ readonly eventId: string } | { readonly eventType: string }) & { readonly limit: number },
+): Promise<DeadLetter[]> {
+  const [column, value] =
+    'eventId' in filter ? ['event_id', filter.eventId] : ['event_type', filter.eventType];
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM flotilla_dead_letters WHERE ${column} = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [value, filter.limit],
+  );
+  return rows.map(toDeadLetter);
+}
+
 /** One dead letter by id. */
 export async function findDeadLetter(db: Queryable, id: string): Promise<DeadLetter | undefined> {
   const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM flotilla_dead_letters WHERE id = $1`, [id]);

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.js';
+import { type DeadLetter, deadLettersOf } from './dead-letters.js';
 import { outboxEntries } from './outbox-entries.js';
 
 /** What the service's outbox knows of a published event. */
@@ -123,62 +124,48 @@ export async function readEventLineage(
           processedAt: isoOf(row.processed_at),
         }))
       : [];
-  const deadLetters = await db.query<DeadLetterRow>(
-    `SELECT id, subscription, event_id, event_type, payload, error, attempts, created_at, redriven_at
-     FROM flotilla_dead_letters WHERE ${'id' in query ? 'event_id' : 'event_type'} = $1
-     ORDER BY created_at DESC LIMIT $2`,
-    ['id' in query ? query.id : query.type, 'id' in query ? 100 : query.limit],
+  const deadLetters = await deadLettersOf(
+    db,
+    'id' in query ? { eventId: query.id, limit: 100 } : { eventType: query.type, limit: query.limit },
   );
-  return { outbox, deliveries, inbox, deadLetters: deadLetters.rows.map(toDeadLetter) };
+  return { outbox, deliveries, inbox, deadLetters: deadLetters.map(toLineageDeadLetter) };
 }
 
 /** The outbox's part, alone in one function: it follows how the outbox tells an event's status. */
 async function readOutboxEntries(db: Queryable, query: LineageQuery): Promise<LineageOutboxEntry[]> {
   if ('id' in query && !UUID.test(query.id)) return [];
-  const entries = await outboxEntries(db, 'id' in query ? { ids: [query.id] } : { type: query.type });
-  return entries
-    .slice(-('id' in query ? 1 : query.limit))
-    .reverse()
-    .map((entry) => ({
-      id: entry.id,
-      type: entry.type,
-      source: entry.event.source,
-      status: entry.status,
-      attempts: entry.attempts,
-      error: entry.lastError,
-      createdAt: isoOf(entry.createdAt),
-      traceparent: entry.event.traceparent ?? null,
-    }));
+  const entries = await outboxEntries(
+    db,
+    'id' in query ? { ids: [query.id] } : { type: query.type, newestFirst: true, limit: query.limit },
+  );
+  return entries.map((entry) => ({
+    id: entry.id,
+    type: entry.type,
+    source: entry.event.source,
+    status: entry.status,
+    attempts: entry.attempts,
+    error: entry.lastError,
+    createdAt: isoOf(entry.createdAt),
+    traceparent: entry.event.traceparent ?? null,
+  }));
 }
 
-interface DeadLetterRow {
-  id: string;
-  subscription: string;
-  event_id: string;
-  event_type: string | null;
-  payload: string;
-  error: string;
-  attempts: number;
-  created_at: Date | string;
-  redriven_at: Date | string | null;
-}
-
-function toDeadLetter(row: DeadLetterRow): LineageDeadLetter {
+function toLineageDeadLetter(letter: DeadLetter): LineageDeadLetter {
   return {
-    id: row.id,
-    subscription: row.subscription,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    error: row.error,
-    attempts: row.attempts,
-    createdAt: isoOf(row.created_at),
-    redrivenAt: row.redriven_at === null ? null : isoOf(row.redriven_at),
-    traceparent: traceparentOf(row.payload),
+    id: letter.id,
+    subscription: letter.subscription,
+    eventId: letter.eventId,
+    eventType: letter.eventType,
+    error: letter.error,
+    attempts: letter.attempts,
+    createdAt: letter.createdAt,
+    redrivenAt: letter.redrivenAt,
+    traceparent: payloadTraceparent(letter.payload),
   };
 }
 
 /** The payload is the event as received: a CloudEvent carries its trace in `traceparent`. */
-function traceparentOf(payload: string): string | null {
+function payloadTraceparent(payload: string): string | null {
   try {
     const traceparent = (JSON.parse(payload) as { traceparent?: unknown }).traceparent;
     return typeof traceparent === 'string' ? traceparent : null;

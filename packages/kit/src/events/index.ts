@@ -29,7 +29,7 @@ export {
   type SubscriptionList,
 } from './http-subscriber-directory.js';
 export { type OutboxBacklog, outboxBacklog } from './outbox-backlog.js';
-export { outboxEntries } from './outbox-entries.js';
+export { type OutboxEntriesFilter, outboxEntries } from './outbox-entries.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 export { OUTBOX_CHANNEL, type PublishOptions, publishEvent } from './publish-event.js';
 export { runEventMigrations } from './run-event-migrations.js';

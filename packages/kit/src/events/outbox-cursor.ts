@@ -38,6 +38,26 @@ export interface RetryEntry {
 const START = { afterTx: '0', afterSeq: '0' } as const;
 
 /**
+ * The SQL conditions on outbox row `row` for the rows past the snapshot `done`, as two ranges of
+ * the (tx, seq) index: the transactions that were running at `done` (few), and those that began
+ * after it. Each goes in its own branch of a UNION ALL, so that each is an index range scan:
+ * rows already handled are never walked again, however long a transaction stays open.
+ */
+export function pastDone(row: string, done: string): readonly [running: string, later: string] {
+  return [
+    `${row}.tx = ANY(ARRAY(SELECT pg_snapshot_xip(${done})))`,
+    `${row}.tx >= pg_snapshot_xmax(${done})`,
+  ];
+}
+
+/** The SQL condition that outbox row `row` is handled by `cursor`, a flotilla_outbox_cursor row. */
+export function handledBy(row: string, cursor: string): string {
+  return `(pg_visible_in_snapshot(${row}.tx, ${cursor}.done)
+    OR (${cursor}.upto IS NOT NULL AND pg_visible_in_snapshot(${row}.tx, ${cursor}.upto)
+        AND (${row}.tx, ${row}.seq) <= (${cursor}.after_tx, ${cursor}.after_seq)))`;
+}
+
+/**
  * Takes or renews the cursor's lease, answering the saved position, or undefined while another
  * relay holds it. A lease lost with its relay costs only a delay, so it need not wait for the disk.
  */
@@ -63,26 +83,25 @@ export async function releaseCursor(db: Queryable, relayId: string): Promise<voi
 
 /**
  * The next rows after `from`, in (transaction id, seq) order, and the position after them. Only
- * the window's rows are read, through the (tx, seq) index in two ranges: the transactions that
- * were running at `done` (few), and those that began after it. Rows already handled are never
- * walked again, however long a transaction stays open. A window is finished when a read comes
- * back short; the next read takes a new snapshot.
+ * the window's rows are read, in the two ranges past `done` (see pastDone). A window is finished
+ * when a read comes back short; the next read takes a new snapshot.
  */
 export async function readOutbox(
   db: Queryable,
   from: CursorPosition,
   batchSize: number,
 ): Promise<{ rows: OutboxRow[]; next: CursorPosition }> {
+  const [running, later] = pastDone('o', 'w.done');
   const { rows } = await db.query<{ upto: string } & Partial<OutboxRow>>(
     `WITH w AS (SELECT $1::pg_snapshot AS done, coalesce($2::pg_snapshot, pg_current_snapshot()) AS upto),
      batch AS (
        (SELECT o.id, o.tx, o.seq, o.key, o.event FROM flotilla_outbox o, w
-        WHERE o.tx = ANY(ARRAY(SELECT pg_snapshot_xip(w.done)))
+        WHERE ${running}
           AND (o.tx, o.seq) > ($3::xid8, $4::bigint) AND pg_visible_in_snapshot(o.tx, w.upto)
         ORDER BY o.tx, o.seq LIMIT $5)
        UNION ALL
        (SELECT o.id, o.tx, o.seq, o.key, o.event FROM flotilla_outbox o, w
-        WHERE o.tx >= pg_snapshot_xmax(w.done) AND o.tx < pg_snapshot_xmax(w.upto)
+        WHERE ${later} AND o.tx < pg_snapshot_xmax(w.upto)
           AND (o.tx, o.seq) > ($3::xid8, $4::bigint) AND pg_visible_in_snapshot(o.tx, w.upto)
         ORDER BY o.tx, o.seq LIMIT $5)
        ORDER BY tx, seq LIMIT $5)
@@ -94,13 +113,15 @@ export async function readOutbox(
     [from.done, from.upto, from.afterTx, from.afterSeq, batchSize],
   );
   const upto = rows[0]!.upto;
-  const read = rows.filter((row): row is { upto: string } & OutboxRow => row.id != null);
+  // An empty batch is one row of nulls (the LEFT JOIN). The rows keep the snapshot's column rather
+  // than each being copied to drop it.
+  const read = (rows[0]!.id == null ? [] : rows) as OutboxRow[];
   const last = read.at(-1);
   const next: CursorPosition =
     read.length < batchSize || !last
       ? { done: upto, upto: null, ...START }
       : { done: from.done, upto, afterTx: last.tx, afterSeq: last.seq };
-  return { rows: read.map(({ upto: _upto, ...row }) => row), next };
+  return { rows: read, next };
 }
 
 /**

@@ -278,10 +278,8 @@ export class OutboxRelay {
 
   /** Publishes a batch, then saves the position after it once the batches before it are saved. */
   #send(rows: readonly OutboxRow[], position: CursorPosition): Promise<void> {
-    const { db, transport, tracing, relayId, leaseMs, maxAttempts } = {
-      ...this.#options,
-      relayId: this.#relayId,
-    };
+    const { db, transport, tracing, leaseMs, maxAttempts } = this.#options;
+    const relayId = this.#relayId;
     const before = this.#saved;
     const done = (async () => {
       const held = (row: OutboxRow) => row.held || (row.key !== null && this.#retriedKeys.has(row.key));

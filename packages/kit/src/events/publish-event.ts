@@ -17,32 +17,53 @@ export interface PublishOptions {
 /**
  * Writes the event to the outbox through `tx`, the caller's open transaction: committed with the
  * business write or not at all. On a `tx` from `db.transaction` the row is written just before the
- * commit, together with the transaction's other events; elsewhere at once. Throws on data that does not match the event's schema, before any
- * write, because a publisher sending invalid events is a bug to surface at the source.
+ * commit, together with the transaction's other events; elsewhere at once. Throws on data that
+ * does not match the event's schema, before any write, because a publisher sending invalid events
+ * is a bug to surface at the source.
  */
-export async function publishEvent<D extends EventDefinition>(
+export function publishEvent<D extends EventDefinition>(
   tx: Queryable,
   definition: D,
   data: EventData<D>,
   options: PublishOptions = {},
 ): Promise<CloudEvent<EventData<D>>> {
+  return writeEvent(tx, definition, data, options);
+}
+
+/**
+ * publishEvent, then `written` once the row is committed: after the commit on a `tx` from
+ * `db.transaction` (once per transaction), else once it is written.
+ */
+export async function writeEvent<D extends EventDefinition>(
+  tx: Queryable,
+  definition: D,
+  data: EventData<D>,
+  options: PublishOptions,
+  written?: () => void,
+): Promise<CloudEvent<EventData<D>>> {
   const errors = schemaErrors(schemaCheck(definition.schema), data);
   if (errors) throw new Error(`publish ${definition.type}: data does not match its schema: ${errors}`);
   const event = cloudEvent(definition, data, options);
-  const row: OutboxRow = [event.id, event.type, options.key ?? null, JSON.stringify(event)];
-  if (tx.beforeCommit) {
-    // Rows of one transaction go in together at commit, in one statement.
-    let rows = pending.get(tx);
-    if (!rows) {
-      const gathered: OutboxRow[] = [];
-      rows = gathered;
-      pending.set(tx, gathered);
-      tx.beforeCommit(() => writeOutbox(tx, gathered));
-    }
-    rows.push(row);
+  const row: OutboxInsert = [event.id, event.type, options.key ?? null, JSON.stringify(event)];
+  if (!tx.beforeCommit) {
+    await writeOutbox(tx, [row]);
+    written?.();
     return event;
   }
-  await writeOutbox(tx, [row]);
+  // Rows of one transaction go in together at commit, in one statement.
+  let gathered = pending.get(tx);
+  if (!gathered) {
+    const batch: Gathered = { rows: [], announced: false };
+    gathered = batch;
+    pending.set(tx, batch);
+    tx.beforeCommit(() => writeOutbox(tx, batch.rows));
+  }
+  gathered.rows.push(row);
+  if (written && !gathered.announced) {
+    gathered.announced = true;
+    if (tx.afterCommit) tx.afterCommit(written);
+    else written();
+  }
   return event;
 }
 
@@ -65,12 +86,19 @@ export function cloudEvent<D extends EventDefinition>(
   };
 }
 
-type OutboxRow = [id: string, type: string, key: string | null, event: string];
+/** An outbox row's values, as the insert takes them. */
+type OutboxInsert = [id: string, type: string, key: string | null, event: string];
 
-const pending = new WeakMap<Queryable, OutboxRow[]>();
+/** A transaction's rows waiting for its commit, and whether a commit callback was registered. */
+interface Gathered {
+  readonly rows: OutboxInsert[];
+  announced: boolean;
+}
+
+const pending = new WeakMap<Queryable, Gathered>();
 
 /** Inserts the rows in order, so that `seq` follows publish order within the transaction. */
-async function writeOutbox(tx: Queryable, rows: readonly OutboxRow[]): Promise<void> {
+async function writeOutbox(tx: Queryable, rows: readonly OutboxInsert[]): Promise<void> {
   await tx.query(
     `INSERT INTO flotilla_outbox (id, type, key, event)
      SELECT id, type, key, event::jsonb

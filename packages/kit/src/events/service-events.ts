@@ -6,7 +6,7 @@ import { EventDispatcher, type EventDispatcherOptions } from './event-dispatcher
 import { messagingAttributes } from './event-spans.js';
 import type { EventsMetrics } from './events-metrics.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
-import { type PublishOptions, publishEvent } from './publish-event.js';
+import { type PublishOptions, writeEvent } from './publish-event.js';
 import { type EventHandler, type SubscriptionTarget, subscription } from './subscription.js';
 import type { EventTransport } from './transports/event-transport.js';
 
@@ -44,8 +44,7 @@ export class ServiceEvents {
   /** Sends what was written to the outbox. */
   readonly relay: OutboxRelay;
   readonly #options: ServiceEventsOptions;
-  /** Transactions that will tell the relay of their commit. */
-  readonly #announced = new WeakSet<Queryable>();
+  readonly #published = () => this.relay.published();
   #stopConsuming: (() => Promise<void>) | undefined;
 
   constructor(options: ServiceEventsOptions) {
@@ -94,17 +93,16 @@ export class ServiceEvents {
     options?: PublishOptions,
   ): Promise<CloudEvent<EventData<D>>> {
     const { tracing } = this.#options;
-    this.#announceCommit(tx);
     // The event carries the trace of the work that caused it, so its consumers continue that trace.
-    const write = async () => {
-      const event = await publishEvent(tx, definition, data, {
-        ...options,
-        traceparent: options?.traceparent ?? traceparentOf(),
-      });
-      // Outside `db.transaction` the row is written now; the relay is told at once.
-      if (!tx.afterCommit) this.relay.published();
-      return event;
-    };
+    // The relay is told once the row is committed.
+    const write = () =>
+      writeEvent(
+        tx,
+        definition,
+        data,
+        { ...options, traceparent: options?.traceparent ?? traceparentOf() },
+        this.#published,
+      );
     if (!tracing) return write();
     return tracing.withSpan(
       `${definition.type} create`,
@@ -118,13 +116,6 @@ export class ServiceEvents {
         return event;
       },
     );
-  }
-
-  /** Tells the relay once `tx` has committed. */
-  #announceCommit(tx: Queryable): void {
-    if (!tx.afterCommit || this.#announced.has(tx)) return;
-    this.#announced.add(tx);
-    tx.afterCommit(() => this.relay.published());
   }
 
   /**

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { outboxStatusCounts } from '../../../../tests/support/outbox-status-counts.js';
 import type { Database } from '../db/index.js';
 import type { DeadLetter, ServiceEventsOptions } from '../events/index.js';
 import { httpSubscriberDirectory } from '../events/index.js';
@@ -70,12 +71,6 @@ async function deadLetters(url: string): Promise<{ deadLetters: DeadLetter[] }> 
   return (await response.json()) as { deadLetters: DeadLetter[] };
 }
 
-async function outboxStatus(db: Database): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const entry of await outboxEntries(db)) counts[entry.status] = (counts[entry.status] ?? 0) + 1;
-  return counts;
-}
-
 /** Outbox rows the relay has tried to deliver at least once and not marked sent. */
 async function triedAndPending(db: Database): Promise<number> {
   const entries = await outboxEntries(db);
@@ -99,7 +94,7 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     await expect.poll(() => ledgerRows(ledgerDb).then((rows) => rows.length), { timeout: 60_000 }).toBe(300);
     const rows = await ledgerRows(ledgerDb);
     expect(rows.map((row) => row.n)).toEqual(numbers);
-    await expect.poll(() => outboxStatus(shopDb), { timeout: 20_000 }).toEqual({ sent: 300 });
+    await expect.poll(() => outboxStatusCounts(shopDb), { timeout: 20_000 }).toEqual({ sent: 300 });
     // Per key, the order the subscriber committed in (one key's handlers run one after another,
     // so `at` follows it) is publish order.
     const { rows: physical } = await ledgerDb.query<{ n: number; key: string }>(
@@ -126,7 +121,7 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     });
     // Each has been tried and failed: the relay has had its chance to mark them sent.
     await expect.poll(() => triedAndPending(shopDb), { timeout: 20_000 }).toBe(3);
-    expect((await outboxStatus(shopDb)).sent).toBe(3);
+    expect((await outboxStatusCounts(shopDb)).sent).toBe(3);
     consumer = await start(ledger(), ledgerDb);
     await expect
       .poll(() => ledgerRows(ledgerDb).then((rows) => rows.map((row) => row.n)), { timeout: 20_000 })
@@ -141,7 +136,7 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
     await publisher.context.db.transaction((tx) => publisher.context.events.publish(tx, ItemIgnored, {}));
     await publishItems(publisher, [1]);
     await expect.poll(() => ledgerRows(ledgerDb).then((rows) => rows.length), { timeout: 20_000 }).toBe(1);
-    await expect.poll(() => outboxStatus(shopDb), { timeout: 10_000 }).toEqual({ sent: 1, parked: 1 });
+    await expect.poll(() => outboxStatusCounts(shopDb), { timeout: 10_000 }).toEqual({ sent: 1, parked: 1 });
     const parked = (await outboxEntries(shopDb)).filter((entry) => entry.status === 'parked');
     expect(parked[0]).toMatchObject({
       attempts: 3,
@@ -174,7 +169,7 @@ describe('events over the embedded transport', { timeout: 120_000 }, () => {
       /^flotilla_events_consumer_lag_seconds\{[^}]*subscription="[^"]+"[^}]*\} [\d.e-]+$/m,
     );
     // The event was dead-lettered, so the publisher's row counts as delivered.
-    await expect.poll(() => outboxStatus(shopDb), { timeout: 20_000 }).toEqual({ sent: 3 });
+    await expect.poll(() => outboxStatusCounts(shopDb), { timeout: 20_000 }).toEqual({ sent: 3 });
     expect(await fetch(`${publisher.url}/events/outbox`).then((response) => response.json())).toEqual({
       pending: 0,
       oldestAgeSeconds: 0,

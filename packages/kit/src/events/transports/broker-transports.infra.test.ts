@@ -3,14 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
 import { Type } from '@sinclair/typebox';
 import { afterEach, describe, expect, it } from 'vitest';
+import { schemaDatabase } from '../../../../../tests/reliability/support/schema-database.js';
 import { deleteAmqpTopology } from '../../../../../tests/support/delete-amqp-topology.js';
 import { startEventConsumer } from '../../../../../tests/support/event-consumer-process.js';
 import { freePort } from '../../../../../tests/support/free-port.js';
+import { outboxStatusCounts } from '../../../../../tests/support/outbox-status-counts.js';
 import { privateKafkaBroker } from '../../../../../tests/support/private-kafka-broker.js';
 import { privateNatsServer } from '../../../../../tests/support/private-nats-server.js';
 import { restartRabbitMq } from '../../../../../tests/support/restart-rabbitmq.js';
 import type { Database } from '../../db/index.js';
-import { openScratchDatabase } from '../../db/scratch-database.js';
 import { createLogger } from '../../telemetry/index.js';
 import { defineEvent } from '../event-definition.js';
 import { EventDispatcher } from '../event-dispatcher.js';
@@ -43,11 +44,9 @@ afterEach(async () => {
 });
 
 async function database(): Promise<Database & { schema: string }> {
-  const db = await openScratchDatabase(process.env.DATABASE_URL);
-  cleanups.push(() => db.dispose());
+  const db = await schemaDatabase(cleanups);
   await runEventMigrations(db);
-  const { rows } = await db.query<{ schema: string }>('SELECT current_schema() AS schema');
-  return Object.assign(db, { schema: rows[0]!.schema });
+  return db;
 }
 
 type Kind = 'amqp' | 'nats' | 'kafka' | 'embedded';
@@ -166,12 +165,6 @@ async function tally(db: Database): Promise<{ total: number; distinct: number }>
   return { total: Number(rows[0]!.total), distinct: Number(rows[0]!.distinct) };
 }
 
-async function outbox(db: Database): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const entry of await outboxEntries(db)) counts[entry.status] = (counts[entry.status] ?? 0) + 1;
-  return counts;
-}
-
 /** The consumer as a child process, so it can be SIGKILLed; over the embedded transport it serves `port`. */
 async function consumerProcess(
   url: string,
@@ -230,7 +223,9 @@ async function throughAKill(
     `${kind}: 10,000 events, lost 0, duplicate effects ${result.total - result.distinct}, duplicate deliveries caught by the inbox ${rows[0]!.n}`,
   );
   expect(result).toEqual({ total: 10_000, distinct: 10_000 });
-  await expect.poll(() => outbox(context.publisherDb), { timeout: 30_000 }).toEqual({ sent: 10_000 });
+  await expect
+    .poll(() => outboxStatusCounts(context.publisherDb), { timeout: 30_000 })
+    .toEqual({ sent: 10_000 });
 }
 
 describe('events over the embedded transport', () => {
@@ -296,10 +291,10 @@ describe.each(['amqp', 'nats', 'kafka'] as const)('events over %s', (kind) => {
     await dying.start();
     await expect.poll(() => confirmed.size, { timeout: 60_000 }).toBe(1_000);
     await dying.stop();
-    expect(await outbox(publisherDb)).toEqual({ pending: 1_000 });
+    expect(await outboxStatusCounts(publisherDb)).toEqual({ pending: 1_000 });
     // Another instance takes the cursor over once the dead relay's lease has run out, and resends.
     await context.relay.start();
-    await expect.poll(() => outbox(publisherDb), { timeout: 60_000 }).toEqual({ sent: 1_000 });
+    await expect.poll(() => outboxStatusCounts(publisherDb), { timeout: 60_000 }).toEqual({ sent: 1_000 });
     // RabbitMQ and Kafka deliver every event a second time; JetStream drops the resends itself, as
     // they carry the event id as Nats-Msg-Id inside the duplicate window.
     await expect.poll(() => consumer.duplicates(), { timeout: 60_000 }).toBe(kind === 'nats' ? 0 : 1_000);
@@ -372,12 +367,12 @@ describe.each(['amqp', 'nats', 'kafka'] as const)('events over %s', (kind) => {
     await context.relay.runOnce();
     if (kind === 'amqp') {
       // No queue is bound yet: the broker returns both; neither counts as sent.
-      expect(await outbox(context.publisherDb)).toEqual({ pending: 2 });
+      expect(await outboxStatusCounts(context.publisherDb)).toEqual({ pending: 2 });
       const entries = await outboxEntries(context.publisherDb);
       expect(entries.every((entry) => /unroutable/.test(entry.lastError ?? ''))).toBe(true);
     } else {
       // JetStream and Kafka store the publisher's events whether or not a consumer exists yet.
-      expect(await outbox(context.publisherDb)).toEqual({ sent: 2 });
+      expect(await outboxStatusCounts(context.publisherDb)).toEqual({ sent: 2 });
     }
     await consumeHere(url, context);
     await context.publisherDb.query(
