@@ -17,7 +17,7 @@ import {
   type ReferenceSystemOnPostgres,
   startReferenceSystemOnPostgres,
 } from './support/reference-system-on-postgres.js';
-import { ancestry, newTraceparent, type Span, traceSpans } from './support/trace-query.js';
+import { ancestry, callsMadeBy, newTraceparent, type Span, traceSpans } from './support/trace-query.js';
 
 // The guide's Python service, examples/python (Flask, py-consul, pybreaker, SQLAlchemy, kafka-python,
 // OpenTelemetry, pydantic-settings), joins the reference system through its wire contracts only, on
@@ -212,11 +212,16 @@ describe('the Python recommendations service in the reference system', () => {
       // Each call waits out the users timeout until the third failure opens the breaker.
       const failures = await untilCircuitOpen(() => call(`/api/recommendations/${ada}`));
       expect(failures[0]).toMatchObject({ status: 504, body: { code: 'UPSTREAM_TIMEOUT', retryable: true } });
-      const fast = await call(`/api/recommendations/${ada}`);
+      // Failing fast: refused without a call to users (which, frozen, could not have answered one),
+      // so with no call timeout to wait out.
+      const traceId = randomBytes(16).toString('hex');
+      const fast = await call(`/api/recommendations/${ada}`, {
+        headers: { traceparent: newTraceparent(traceId) },
+      });
       expect(fast.status).toBe(503);
       expect(fast.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(fast.body).toMatchObject({ code: 'CIRCUIT_OPEN', retryable: true });
-      expect(fast.elapsedMs).toBeLessThan(USERS_TIMEOUT_MS / 4);
+      expect(await callsMadeBy(controlPlane.url, traceId, 'recommendations')).toEqual([]);
     });
     // Past its reset timeout the breaker lets one call try users again, which now answers.
     await until(

@@ -34,11 +34,19 @@ describe('createProject', () => {
   });
 
   it("lays out the reference system: this repository's flotilla.config and the services it runs", () => {
-    // What the package's build does, so the template holds the system as it is now.
+    // What the package's build does, into a directory of the test's own: the package's reference/
+    // is left to its build, which may be running meanwhile.
     const root = new URL('../../../', import.meta.url).pathname;
-    writeReferenceFiles(root);
+    const referenceDirectory = join(scratch, 'reference-template');
+    writeReferenceFiles(root, referenceDirectory);
     const directory = join(scratch, 'reference');
-    createProject({ directory, name: 'reference', version: '1.2.3', template: 'reference' });
+    createProject({
+      directory,
+      name: 'reference',
+      version: '1.2.3',
+      template: 'reference',
+      referenceDirectory,
+    });
     const files = referenceFiles(root);
     expect(Object.keys(files)).toEqual(
       expect.arrayContaining(['flotilla.config', 'services/users/src/main.ts']),

@@ -1,5 +1,6 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { configuredServices } from './reference-files.js';
 import { serviceFiles } from './service-files.js';
 
@@ -30,6 +31,8 @@ export interface CreateProjectOptions {
   readonly version: string;
   /** What it starts with; `minimal` unless given. */
   readonly template?: Template;
+  /** Where the reference template's files are; the package's `reference/`, made by its build, unless given. */
+  readonly referenceDirectory?: string;
 }
 
 /**
@@ -41,17 +44,18 @@ export function createProject({
   name,
   version,
   template = 'minimal',
+  referenceDirectory = fileURLToPath(REFERENCE),
 }: CreateProjectOptions): string[] {
   if (existsSync(directory) && readdirSync(directory).length > 0) {
     throw new ProjectError(`${directory} already exists and is not empty`);
   }
-  if (template === 'reference' && !existsSync(new URL('flotilla.config', REFERENCE))) {
+  if (template === 'reference' && !existsSync(join(referenceDirectory, 'flotilla.config'))) {
     throw new Error('the reference template has no services: build create-flotilla first (npm run build)');
   }
   mkdirSync(directory, { recursive: true });
   cpSync(BASE, directory, { recursive: true });
   for (const [from, to] of Object.entries(RENAMED)) renameSync(join(directory, from), join(directory, to));
-  if (template === 'reference') cpSync(REFERENCE, directory, { recursive: true });
+  if (template === 'reference') cpSync(referenceDirectory, directory, { recursive: true });
   const first =
     template === 'reference'
       ? configuredServices(readFileSync(join(directory, 'flotilla.config'), 'utf8'))[0]

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { basename, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createProject, ProjectError, TEMPLATES, type Template } from './create-project.js';
+import { createProject, EXAMPLE_SERVICE, ProjectError, TEMPLATES, type Template } from './create-project.js';
+import { configuredServices } from './reference-files.js';
 
 const EXIT_USAGE = 2;
 const help = `usage: npm create flotilla@latest <directory> [-- --template minimal|reference]
@@ -57,7 +58,10 @@ try {
   throw error;
 }
 const shown = relative(process.cwd(), directory) || '.';
-const services = template === 'reference' ? 'users, orders, notifications' : 'catalog';
+const services =
+  template === 'reference'
+    ? configuredServices(readFileSync(join(directory, 'flotilla.config'), 'utf8')).join(', ')
+    : EXAMPLE_SERVICE;
 process.stdout.write(`Created ${shown}: a Flotilla system with ${template === 'reference' ? 'the services' : 'the example service'} ${services}.
 
   cd ${shown}

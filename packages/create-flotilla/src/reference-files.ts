@@ -44,11 +44,14 @@ export function referenceFiles(repositoryRoot: string): Record<string, string> {
 }
 
 /**
- * Writes the reference template's `flotilla.config` and `services/` from this repository's: a step
- * of the package's build, so what `npm pack` ships is always the system as it is.
+ * Writes the reference template's `flotilla.config` and `services/` from this repository's into
+ * `output`, the package's `reference/` unless given: a step of the package's build, so what
+ * `npm pack` ships is always the system as it is.
  */
-export function writeReferenceFiles(repositoryRoot: string): void {
-  const output = fileURLToPath(new URL('../reference/', import.meta.url));
+export function writeReferenceFiles(
+  repositoryRoot: string,
+  output = fileURLToPath(new URL('../reference/', import.meta.url)),
+): void {
   rmSync(join(output, 'services'), { recursive: true, force: true });
   for (const [path, text] of Object.entries(referenceFiles(repositoryRoot))) {
     mkdirSync(dirname(join(output, path)), { recursive: true });

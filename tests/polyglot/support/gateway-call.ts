@@ -6,11 +6,12 @@ export interface Answer {
   readonly elapsedMs: number;
 }
 
-/** One request to `baseUrl` + `path`; every answer here is JSON or problem+json. */
+/** One request to `baseUrl` + `path`; every answer here is JSON or problem+json, or empty (`{}`). */
 export async function callGateway(baseUrl: string, path: string, init: RequestInit = {}): Promise<Answer> {
   const began = performance.now();
   const response = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(15_000) }); // hang guard
-  const body = (await response.json()) as Record<string, unknown>;
+  const text = await response.text();
+  const body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   return { status: response.status, headers: response.headers, body, elapsedMs: performance.now() - began };
 }
 

@@ -30,6 +30,21 @@ export async function traceSpans(
   });
 }
 
+/**
+ * The calls `service` made while answering the request of `traceId`: its client spans, once its
+ * server span is in. A call's span ends before the answer's, so it is exported with it or before.
+ */
+export async function callsMadeBy(
+  controlPlaneUrl: string,
+  traceId: string,
+  service: string,
+): Promise<Span[]> {
+  const spans = await traceSpans(controlPlaneUrl, traceId, (list) =>
+    list.some((span) => span.serviceName === service && span.kind === 'server'),
+  );
+  return spans.filter((span) => span.serviceName === service && span.kind === 'client');
+}
+
 /** The services of a span's ancestors, nearest first. */
 export function ancestry(spans: readonly Span[], span: Span): string[] {
   const parent = spans.find((candidate) => candidate.spanId === span.parentSpanId);
