@@ -1,11 +1,6 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
-
-/** `inner` is `outer` or somewhere inside it. */
-function within(inner: string, outer: string): boolean {
-  const path = relative(outer, inner);
-  return path === '' || (!path.startsWith('..') && !path.startsWith(sep));
-}
+import { basename, dirname, join, sep } from 'node:path';
+import { isInside } from './is-inside.js';
 
 function nearestPackage(from: string): string | undefined {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -26,7 +21,7 @@ function nearestPackage(from: string): string | undefined {
 export function entrySourceDirectories(entry: string, projectDir: string): string[] {
   if (entry.split(sep).includes('node_modules')) return [];
   const found = nearestPackage(dirname(entry));
-  if (found && !within(projectDir, found)) return [found];
+  if (found && !isInside(projectDir, found)) return [found];
   const dir = dirname(entry);
   return [basename(dir) === 'src' && dir !== projectDir ? dirname(dir) : dir];
 }

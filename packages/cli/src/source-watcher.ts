@@ -1,5 +1,6 @@
-import { basename, relative, sep } from 'node:path';
+import { basename } from 'node:path';
 import { watch } from 'chokidar';
+import { isInside } from './is-inside.js';
 import type { ProcessSpec } from './system.js';
 
 /** Directories that hold what tools write, not sources: changes in them restart nothing. */
@@ -9,11 +10,6 @@ const NOT_SOURCES = new Set(['node_modules', 'dist', 'target', '__pycache__', 'c
 function ignored(path: string): boolean {
   const name = basename(path);
   return NOT_SOURCES.has(name) || name.startsWith('.') || name.endsWith('~') || name.endsWith('.swp');
-}
-
-function contains(dir: string, path: string): boolean {
-  const inside = relative(dir, path);
-  return inside !== '' && !inside.startsWith('..') && !inside.startsWith(sep);
 }
 
 export interface SourceWatcher {
@@ -38,7 +34,7 @@ export function watchSources(
   const watcher = watch(directories, { ignored, ignoreInitial: true });
   watcher.on('all', (_event, path) => {
     for (const spec of processes) {
-      if (!spec.watch?.some((dir) => contains(dir, path))) continue;
+      if (!spec.watch?.some((dir) => isInside(path, dir))) continue;
       clearTimeout(timers.get(spec.name));
       timers.set(
         spec.name,

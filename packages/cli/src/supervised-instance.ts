@@ -23,6 +23,12 @@ export function nodeArguments(entry: string): string[] {
 
 export type InstanceState = 'starting' | 'ready' | 'paused' | 'restarting' | 'failed' | 'stopped';
 
+/**
+ * Why a process exits when it is made to: `kill` is a fault (restarted with backoff, and the restart
+ * line says it was killed), `stop` was asked for (a restart for changed sources, or shutting down).
+ */
+export type ExitPurpose = 'kill' | 'stop';
+
 export interface InstanceView {
   readonly id: string;
   readonly name: string;
@@ -60,10 +66,8 @@ export class SupervisedInstance {
   #state: InstanceState = 'stopped';
   #url: string | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
-  /** The next exit was caused on purpose (kill), and the restart line says so. */
-  #killedOnPurpose = false;
-  /** The next exit is a stop asked for (a restart for changed sources): not a crash. */
-  #stoppedOnPurpose = false;
+  /** Why the next exit comes, when it is made to; otherwise it is a crash. */
+  #exitPurpose: ExitPurpose | undefined;
   #settle: (() => void)[] = [];
   problem: string | undefined;
 
@@ -160,34 +164,30 @@ export class SupervisedInstance {
     return Promise.resolve();
   }
 
-  /** Whether the last exit was a stop asked for; clears the flag. */
-  takeStoppedOnPurpose(): boolean {
-    const stopped = this.#stoppedOnPurpose;
-    this.#stoppedOnPurpose = false;
-    return stopped;
+  /** Why the last exit came, when it was made to; clears it, so the next exit is judged afresh. */
+  takeExitPurpose(): ExitPurpose | undefined {
+    const purpose = this.#exitPurpose;
+    this.#exitPurpose = undefined;
+    return purpose;
   }
 
   /**
    * Stops the instance on purpose, not to be restarted as a crash: SIGTERM (a service drains and
-   * deregisters), SIGKILL after `timeoutMs`. Resolves once it has exited.
+   * deregisters; a paused process is continued first so that it can), SIGKILL to its process group
+   * after `timeoutMs`. Resolves once it has exited: true when it had to be killed.
    */
-  async stop(timeoutMs: number): Promise<void> {
+  async stop(timeoutMs: number): Promise<boolean> {
     this.cancelRestart();
+    const child = this.#child;
     const exited = this.exited;
-    if (!exited) return;
-    this.#stoppedOnPurpose = true;
-    this.terminate();
-    if ((await Promise.race([exited, sleep(timeoutMs, 'late' as const)])) === 'late') {
-      this.forceKill();
-      await exited;
-    }
-  }
-
-  /** How the last exit came about, for the supervisor's restart line; clears the purpose flag. */
-  takeExitCause(how: string): string {
-    const cause = this.#killedOnPurpose ? `was killed (${how})` : `exited (${how})`;
-    this.#killedOnPurpose = false;
-    return cause;
+    if (!child || !exited) return false;
+    this.#exitPurpose = 'stop';
+    killGroup(child.pid, 'SIGCONT');
+    child.kill('SIGTERM');
+    if ((await Promise.race([exited, sleep(timeoutMs, 'late' as const)])) !== 'late') return false;
+    killGroup(child.pid, 'SIGKILL');
+    await exited;
+    return true;
   }
 
   restartAfter(delayMs: number, restart: () => void): void {
@@ -203,20 +203,10 @@ export class SupervisedInstance {
     clearTimeout(this.#restartTimer);
   }
 
-  /** SIGTERM for an orderly stop; a paused (SIGSTOPped) process cannot act on it until continued. */
-  terminate(): void {
-    killGroup(this.#child?.pid, 'SIGCONT');
-    this.#child?.kill('SIGTERM');
-  }
-
-  forceKill(): void {
-    killGroup(this.#child?.pid, 'SIGKILL');
-  }
-
   /** SIGKILL on purpose: the supervisor restarts the process with backoff. */
   kill(): number {
     const pid = this.#requirePid();
-    this.#killedOnPurpose = true;
+    this.#exitPurpose = 'kill';
     killGroup(pid, 'SIGKILL');
     return pid;
   }

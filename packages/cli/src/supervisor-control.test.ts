@@ -38,6 +38,8 @@ describe('startSupervisorControl', () => {
       });
       control.serve(supervisor);
       await supervisor.start();
+      // start() waits only for the control plane; a service's build ends when it ends.
+      await expect.poll(() => supervisor.instances[0]?.state).toBe('failed');
       const processes = await get(`${control.url}/processes`);
       expect(processes.status).toBe(200);
       expect(processes.body).toEqual([

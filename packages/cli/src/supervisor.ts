@@ -60,10 +60,12 @@ export class Supervisor {
    */
   readonly #builtAt = new Map<string, number>();
   readonly #builds = new AbortController();
+  readonly #stopTimeoutMs: number;
   #stopping: Promise<void> | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     this.#policy = options.restart ?? defaultRestartPolicy;
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
     const host = {
       environment: options.environment,
       cwd: options.cwd,
@@ -209,7 +211,7 @@ export class Supervisor {
     for (const instance of this.#instances.filter((candidate) => candidate.spec.name === name)) {
       if (this.#stopping) return;
       const stopping = Date.now();
-      await instance.stop(this.options.stopTimeoutMs ?? 15_000);
+      await instance.stop(this.#stopTimeoutMs);
       if (this.#stopping) return;
       this.options.log(
         `${instance.id} stopped in ${formatSeconds(Date.now() - stopping)}; starting the new version`,
@@ -232,7 +234,8 @@ export class Supervisor {
   }
 
   #onExit(instance: SupervisedInstance, code: number | null, signal: NodeJS.Signals | null): void {
-    if (instance.takeStoppedOnPurpose() || this.#stopping) {
+    const purpose = instance.takeExitPurpose();
+    if (purpose === 'stop' || this.#stopping) {
       instance.set('stopped');
       return;
     }
@@ -243,7 +246,7 @@ export class Supervisor {
       instance.set('failed');
       return;
     }
-    const cause = instance.takeExitCause(signal ?? `code ${code}`);
+    const cause = `${purpose === 'kill' ? 'was killed' : 'exited'} (${signal ?? `code ${code}`})`;
     const delay = nextRestart(this.#policy, instance.crashes, Date.now());
     if (delay === undefined) {
       const seconds = Math.round(this.#policy.windowMs / 1000);
@@ -266,15 +269,10 @@ export class Supervisor {
       const live = this.#ofRole(role).filter((instance) => instance.alive);
       if (live.length === 0) continue;
       this.options.log(`stopping ${role === 'service' ? 'services' : role} (${live.length})`);
-      const exits = live.map((instance) => instance.exited);
-      for (const instance of live) instance.terminate();
-      const deadline = sleep(this.options.stopTimeoutMs ?? 15_000, 'late' as const);
-      if ((await Promise.race([Promise.all(exits), deadline])) === 'late') {
-        const late = live.filter((instance) => instance.alive);
-        this.options.log(`${late.length} process(es) still running after the deadline: SIGKILL`);
-        for (const instance of late) instance.forceKill();
-        await Promise.all(exits);
-      }
+      const killed = await Promise.all(live.map((instance) => instance.stop(this.#stopTimeoutMs)));
+      const late = killed.filter(Boolean).length;
+      if (late > 0)
+        this.options.log(`${late} process(es) still running after the deadline were killed (SIGKILL)`);
     }
   }
 }

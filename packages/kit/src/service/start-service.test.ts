@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,5 +169,48 @@ describe('a service started by the kit', () => {
     await expect(
       startService(probe, { environment: { PORT: 'eighty', LOG_LEVEL: 'chatty' }, database }),
     ).rejects.toThrow(/PORT[\s\S]*LOG_LEVEL[\s\S]*PROBE_TOKEN/);
+  });
+});
+
+describe('a service exporting telemetry', () => {
+  it('names the same instance in its shipped log records as in its spans', async () => {
+    type Attribute = { key: string; value: { stringValue?: string } };
+    // Each signal's resource as last exported, by path: /v1/logs, /v1/traces.
+    const resources = new Map<string, Attribute[]>();
+    const collector = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        // resourceLogs or resourceSpans: the resource is what is compared.
+        const [signal] = Object.values(
+          JSON.parse(body) as Record<string, { resource: { attributes: Attribute[] } }[]>,
+        );
+        resources.set(request.url as string, signal?.[0]?.resource.attributes ?? []);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const own = await testDatabase();
+    try {
+      const exporting = await startService(probe, {
+        environment: {
+          PROBE_TOKEN: 'tok',
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        },
+        database: own,
+        logDestination: new PassThrough().resume(),
+      });
+      await fetch(`${exporting.url}/things`, json({ name: 'a', count: 1 }));
+      // Stopping flushes both the span exporter and the log shipper.
+      await exporting.stop();
+      const instanceOf = (path: string) =>
+        resources.get(path)?.find((attribute) => attribute.key === 'service.instance.id')?.value.stringValue;
+      expect(instanceOf('/v1/logs')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(instanceOf('/v1/logs')).toBe(instanceOf('/v1/traces'));
+    } finally {
+      collector.close();
+      await own.dispose();
+    }
   });
 });

@@ -96,7 +96,9 @@ export async function startService<S extends ConfigSchema>(
   const config = loaded.values as ServiceConfig<S>;
   // The kit reads only the base settings; TypeScript cannot see them through the generic merge.
   const base = loaded.values as BaseConfig;
-  const shipping = logShipperOptionsFrom(base, { name: definition.name, version: definition.version });
+  // Made before the logger, so shipped log records name the instance as its spans do.
+  const identity = { name: definition.name, version: definition.version, instanceId: randomUUID() };
+  const shipping = logShipperOptionsFrom(base, identity);
   const shipper = shipping ? new OtlpLogShipper(shipping) : undefined;
   const logger = createLogger({
     name: definition.name,
@@ -110,7 +112,7 @@ export async function startService<S extends ConfigSchema>(
   const lifecycle = new Lifecycle(logger);
   if (shipper) lifecycle.onShutdown('telemetry', () => shipper.close());
   try {
-    return await assemble(definition, options, config, base, logger, lifecycle);
+    return await assemble(definition, options, config, base, logger, lifecycle, identity);
   } catch (error) {
     await lifecycle.shutdown();
     throw error;
@@ -124,13 +126,11 @@ async function assemble<S extends ConfigSchema>(
   base: BaseConfig,
   logger: Logger,
   lifecycle: Lifecycle,
+  identity: { name: string; version: string; instanceId: string },
 ): Promise<RunningService<S>> {
   const step: Assembly = { definition, options, base, logger, lifecycle };
   const metrics = createMetrics({ service: definition.name });
-  const instanceId = randomUUID();
-  const telemetry = startTelemetry(
-    telemetryOptionsFrom(base, { name: definition.name, version: definition.version, instanceId }),
-  );
+  const telemetry = startTelemetry(telemetryOptionsFrom(base, identity));
   lifecycle.onShutdown('telemetry', () => telemetry.shutdown());
   const health = new HealthMonitor({ checkTimeoutMs: base.HEALTH_CHECK_TIMEOUT });
   const storage = await openStorage(step, telemetry, metrics, health);
@@ -154,7 +154,7 @@ async function assemble<S extends ConfigSchema>(
     events,
     metrics: createJobsMetrics(metrics.registry),
     tracing: telemetry,
-    instanceId,
+    instanceId: identity.instanceId,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const context: ServiceContext<S> = {

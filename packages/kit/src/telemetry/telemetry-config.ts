@@ -71,19 +71,10 @@ export function telemetryOptionsFrom(
   config: TelemetryConfig,
   service: { name: string; version: string; instanceId?: string },
 ): TelemetryOptions {
-  const endpoint =
-    config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
-    (config.OTEL_EXPORTER_OTLP_ENDPOINT
-      ? `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
-      : undefined);
-  const attributes = config.OTEL_RESOURCE_ATTRIBUTES ?? {};
+  const endpoint = otlpEndpoint(config, 'traces');
   return {
     enabled: !config.OTEL_SDK_DISABLED,
-    // OTEL_SERVICE_NAME wins over service.name in OTEL_RESOURCE_ATTRIBUTES, which wins over the code's name.
-    serviceName: config.OTEL_SERVICE_NAME ?? attributes['service.name'] ?? service.name,
-    serviceVersion: service.version,
-    ...(service.instanceId ? { instanceId: service.instanceId } : {}),
-    resourceAttributes: attributes,
+    ...resourceOf(config, service),
     sampler: {
       name: config.OTEL_TRACES_SAMPLER,
       ratio: config.OTEL_TRACES_SAMPLER_ARG ?? 1,
@@ -112,20 +103,28 @@ export function logShipperOptionsFrom(
   service: { name: string; version: string; instanceId?: string },
 ): OtlpLogShipperOptions | undefined {
   if (config.OTEL_SDK_DISABLED || config.OTEL_LOGS_EXPORTER === 'none') return undefined;
-  const endpoint =
-    config.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ??
-    (config.OTEL_EXPORTER_OTLP_ENDPOINT
-      ? `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/logs`
-      : undefined);
+  const endpoint = otlpEndpoint(config, 'logs');
   if (!endpoint) return undefined;
+  return { endpoint, ...resourceOf(config, service), headers: config.OTEL_EXPORTER_OTLP_HEADERS ?? {} };
+}
+
+/** The signal's own endpoint variable, else the base endpoint with the signal's standard path. */
+function otlpEndpoint(config: TelemetryConfig, signal: 'traces' | 'logs'): string | undefined {
+  const own =
+    signal === 'traces' ? config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT : config.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT;
+  const base = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return own ?? (base ? `${base.replace(/\/+$/, '')}/v1/${signal}` : undefined);
+}
+
+/** The resource both signals share, so a service's spans and log lines name the same process. */
+function resourceOf(config: TelemetryConfig, service: Parameters<typeof telemetryOptionsFrom>[1]) {
   const attributes = config.OTEL_RESOURCE_ATTRIBUTES ?? {};
   return {
-    endpoint,
+    // OTEL_SERVICE_NAME wins over service.name in OTEL_RESOURCE_ATTRIBUTES, which wins over the code's name.
     serviceName: config.OTEL_SERVICE_NAME ?? attributes['service.name'] ?? service.name,
     serviceVersion: service.version,
     ...(service.instanceId ? { instanceId: service.instanceId } : {}),
     resourceAttributes: attributes,
-    headers: config.OTEL_EXPORTER_OTLP_HEADERS ?? {},
   };
 }
 

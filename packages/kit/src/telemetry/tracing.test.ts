@@ -6,6 +6,7 @@ import {
   currentTraceIds,
   extractTraceContext,
   injectTraceContext,
+  logShipperOptionsFrom,
   startTelemetry,
   telemetryConfigSchema,
   telemetryOptionsFrom,
@@ -139,6 +140,43 @@ describe('telemetry config', () => {
       serviceName: 'named',
       exporter: { endpoint: 'http://traces:9999/custom' },
     });
+  });
+
+  it('ships logs to the same collector as traces, under the same resource', () => {
+    const shipping = (environment: Record<string, string>) =>
+      logShipperOptionsFrom(loadConfig(telemetryConfigSchema, environment, { subject: 'svc' }).values, {
+        name: 'svc',
+        version: '1.0.0',
+        instanceId: 'i-1',
+      });
+    expect(shipping({})).toBeUndefined();
+    expect(
+      shipping({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs,team=a',
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x',
+      }),
+    ).toEqual({
+      endpoint: 'http://collector:4318/v1/logs',
+      serviceName: 'from-attrs',
+      serviceVersion: '1.0.0',
+      instanceId: 'i-1',
+      resourceAttributes: { 'service.name': 'from-attrs', team: 'a' },
+      headers: { authorization: 'Bearer x' },
+    });
+    expect(
+      shipping({
+        OTEL_SERVICE_NAME: 'named',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:9999/custom',
+      }),
+    ).toMatchObject({ endpoint: 'http://logs:9999/custom', serviceName: 'named' });
+    expect(
+      shipping({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_LOGS_EXPORTER: 'none' }),
+    ).toBeUndefined();
+    expect(
+      shipping({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' }),
+    ).toBeUndefined();
   });
 
   it('reports every bad OTEL_* variable at once', () => {
