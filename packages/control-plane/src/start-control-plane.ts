@@ -9,7 +9,6 @@ import {
   supervisorProblems,
   type TransportView,
 } from './dashboard/index.js';
-import { registerLineageRoutes } from './dashboard/lineage-routes.js';
 import { LogStore, registerLogRoutes } from './logs/index.js';
 import { persistTelemetry } from './persistence/telemetry-snapshot.js';
 import { CheckRunner } from './registry/check-runner.js';
@@ -114,11 +113,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     ...(options.consumerLag ? { consumerLag: options.consumerLag } : {}),
     ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
     ...(options.supervisorUrl ? { processProblems: supervisorProblems(options.supervisorUrl) } : {}),
-  });
-  registerLineageRoutes(app, {
-    listServices: () => consulServices(selfUrl)(),
-    fetch: globalThis.fetch,
-    timeoutMs: 1500,
   });
   const reapWatch = setInterval(() => {
     if (catalog.catalogIndex !== lastPersistedIndex) {

@@ -2,37 +2,35 @@
 import { api, messageOf } from './api.js';
 import { find, h, mount } from './dom.js';
 import { showExplorer } from './explorer.js';
-import { setKnownServices } from './format.js';
+import { clock, setKnownServices } from './format.js';
 import { hideJobs, showJobs } from './jobs.js';
 import { initLineage } from './lineage.js';
 import { hideLogs, initLogs, showLogs } from './logs.js';
 import { renderProblems } from './problems.js';
 import { renderCards } from './service-cards.js';
 import { renderTopology } from './topology.js';
-import { initTraces, searchTraces, setServiceChoices, setTracesApi } from './traces.js';
+import { initTraces, searchTraces, setTraceServices, setTracesApi } from './traces.js';
 
 /** @typedef {import('../src/dashboard/overview.js').Overview} Overview */
 
+/** The page's tabs, as their buttons' `data-tab` and their sections' `tab-…` ids name them. */
+const TABS = ['overview', 'traces', 'logs', 'events', 'explorer', 'jobs'];
+
 const live = find('#live', HTMLElement);
+/** @type {string} */
+let currentTab = 'overview';
 let refreshMs = 1500;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let timer;
 let lastSuccess = 0;
 
-/** @param {string | undefined} name */
+/** @param {string} name */
 function showTab(name) {
-  for (const button of document.querySelectorAll('[data-tab]')) {
-    button.setAttribute(
-      'aria-selected',
-      String(button instanceof HTMLElement && button.dataset.tab === name),
-    );
+  currentTab = name;
+  for (const tab of TABS) {
+    find(`[data-tab="${tab}"]`, HTMLElement).setAttribute('aria-selected', String(tab === name));
+    find(`#tab-${tab}`, HTMLElement).hidden = tab !== name;
   }
-  find('#tab-overview', HTMLElement).hidden = name !== 'overview';
-  find('#tab-traces', HTMLElement).hidden = name !== 'traces';
-  find('#tab-explorer', HTMLElement).hidden = name !== 'explorer';
-  find('#tab-jobs', HTMLElement).hidden = name !== 'jobs';
-  find('#tab-logs', HTMLElement).hidden = name !== 'logs';
-  find('#tab-events', HTMLElement).hidden = name !== 'events';
   if (name === 'logs') showLogs();
   else hideLogs();
   if (name === 'traces') searchTraces();
@@ -74,7 +72,7 @@ async function refresh() {
       ...overview.services.map((service) => service.name),
     ];
     setKnownServices(names);
-    setServiceChoices(names);
+    setTraceServices(names);
     renderTopology(find('#topology', HTMLElement), overview, select);
     renderCards(find('#cards', HTMLElement), overview);
     renderProblems(find('#problems', HTMLElement), overview.problems);
@@ -84,7 +82,7 @@ async function refresh() {
       .map((service) => service.name);
     banner.hidden = down.length === 0;
     if (down.length > 0) mount(banner, h('b', {}, 'Down: '), down.join(', '));
-    setLive('live', `live · ${new Date(lastSuccess).toLocaleTimeString([], { hour12: false })}`);
+    setLive('live', `live · ${clock(lastSuccess)}`);
   } catch (error) {
     setLive('down', lastSuccess ? `control plane unreachable (${messageOf(error)})` : messageOf(error));
   } finally {
@@ -92,15 +90,18 @@ async function refresh() {
   }
 }
 
+// Every poll stops while the page is hidden; showing the tab again starts its own.
 document.addEventListener('visibilitychange', () => {
-  if (!document.hidden) refresh();
+  if (document.hidden) return;
+  refresh();
+  showTab(currentTab);
 });
-for (const button of document.querySelectorAll('[data-tab]')) {
-  if (button instanceof HTMLElement) button.addEventListener('click', () => showTab(button.dataset.tab));
+for (const tab of TABS) {
+  find(`[data-tab="${tab}"]`, HTMLElement).addEventListener('click', () => showTab(tab));
 }
 initTraces();
 initLogs();
 initLineage();
 const opened = location.hash.slice(1);
-showTab(['traces', 'explorer', 'jobs', 'logs', 'events'].includes(opened) ? opened : 'overview');
+showTab(TABS.includes(opened) ? opened : 'overview');
 refresh();

@@ -2,6 +2,7 @@
 import { api, messageOf } from './api.js';
 import { h, mount } from './dom.js';
 import { openLineage } from './lineage.js';
+import { redriveDeadLetter } from './redrive-dead-letter.js';
 
 /** @typedef {import('../src/dashboard/read-dead-letters.js').DeadLetterView} DeadLetterView */
 
@@ -78,7 +79,7 @@ async function load(panel, service) {
                   {
                     type: 'button',
                     onclick: (/** @type {MouseEvent & { currentTarget: HTMLButtonElement }} */ event) =>
-                      redrive(event.currentTarget, panel, service, letter.id),
+                      redriveDeadLetter(event.currentTarget, service, letter.id, () => load(panel, service)),
                   },
                   'Redrive',
                 ),
@@ -90,26 +91,5 @@ async function load(panel, service) {
     );
   } catch (error) {
     mount(panel, h('p', { class: 'error' }, messageOf(error)));
-  }
-}
-
-/**
- * @param {HTMLButtonElement} button
- * @param {HTMLElement} panel
- * @param {string} service
- * @param {string} id
- */
-async function redrive(button, panel, service, id) {
-  button.disabled = true;
-  button.textContent = 'redriving…';
-  try {
-    await api(`/api/services/${encodeURIComponent(service)}/dead-letters/${encodeURIComponent(id)}/redrive`, {
-      method: 'POST',
-    });
-    await load(panel, service);
-  } catch (error) {
-    button.disabled = false;
-    button.textContent = 'Redrive';
-    button.after(h('span', { class: 'error' }, ` ${messageOf(error)}`));
   }
 }

@@ -5,7 +5,7 @@ import { find, h, mount } from './dom.js';
 import { millis } from './format.js';
 import { operationForm, operationsOf } from './schema-form.js';
 import { toSummaries } from './trace-shapes.js';
-import { openTrace, searchTraces, tracesApiPath } from './traces.js';
+import { openTrace, searchTraces, showTraces, tracesApiPath } from './traces.js';
 
 /** @typedef {import('./schema-form.js').Operation} Operation */
 /** @typedef {import('./schema-form.js').OpenApiDocument} OpenApiDocument */
@@ -227,7 +227,7 @@ function pretty(body) {
  */
 async function followTrace(traceId) {
   followed = traceId;
-  find('[data-tab="traces"]', HTMLElement).click();
+  showTraces();
   const view = find('#trace-view', HTMLElement);
   view.hidden = false;
   mount(view, h('p', { class: 'muted waiting' }, `Waiting for trace ${traceId} to arrive…`));

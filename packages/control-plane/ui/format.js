@@ -1,4 +1,5 @@
 // @ts-check
+import { h } from './dom.js';
 
 /** @typedef {number | null | undefined} Figure A measured value; absent while not measured yet. */
 
@@ -57,6 +58,16 @@ export function serviceColour(name) {
   let hash = 0;
   for (const char of String(name)) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return paletteColour(hash);
+}
+
+/**
+ * A service's name in its colour.
+ * @param {string} name
+ */
+export function tag(name) {
+  const element = h('span', { class: 'tag' }, name);
+  element.style.borderColor = serviceColour(name);
+  return element;
 }
 
 /** @param {number} n */

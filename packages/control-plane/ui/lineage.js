@@ -1,8 +1,10 @@
 // @ts-check
 import { api, messageOf } from './api.js';
 import { find, h, mount } from './dom.js';
+import { clock, tag } from './format.js';
 import { openLogsOfTrace } from './logs.js';
-import { openTrace, tag } from './traces.js';
+import { redriveDeadLetter } from './redrive-dead-letter.js';
+import { showTraces } from './traces.js';
 
 /** @typedef {import('../src/dashboard/merge-lineage.js').EventLineageView} EventLineageView */
 /** @typedef {import('@flotilla/kit/events').EventLineage} EventLineage */
@@ -90,7 +92,7 @@ function render(view, lineage) {
                 type: 'button',
                 class: 'link',
                 'data-lineage-trace': traceId,
-                onclick: () => showTrace(traceId),
+                onclick: () => showTraces(traceId),
               },
               'trace',
             ),
@@ -185,7 +187,7 @@ function render(view, lineage) {
                 type: 'button',
                 'data-lineage-redrive': entry.id,
                 onclick: (/** @type {MouseEvent & { currentTarget: HTMLButtonElement }} */ event) =>
-                  redrive(event.currentTarget, service, entry.id, reload),
+                  redriveDeadLetter(event.currentTarget, service, entry.id, reload),
               },
               'Redrive',
             ),
@@ -248,34 +250,7 @@ function section(title, items, columns, cells, empty, attributes) {
   );
 }
 
-/** @param {string} traceId */
-function showTrace(traceId) {
-  find('[data-tab="traces"]', HTMLElement).click();
-  openTrace(traceId);
-}
-
-/**
- * @param {HTMLButtonElement} button
- * @param {string} service
- * @param {string} id
- * @param {() => Promise<void>} reload
- */
-async function redrive(button, service, id, reload) {
-  button.disabled = true;
-  button.textContent = 'redriving…';
-  try {
-    await api(`/api/services/${encodeURIComponent(service)}/dead-letters/${encodeURIComponent(id)}/redrive`, {
-      method: 'POST',
-    });
-    await reload();
-  } catch (error) {
-    button.disabled = false;
-    button.textContent = 'Redrive';
-    button.after(h('span', { class: 'error' }, ` ${messageOf(error)}`));
-  }
-}
-
 /** @param {string} iso */
 function time(iso) {
-  return h('span', { title: iso }, new Date(iso).toLocaleTimeString([], { hour12: false }));
+  return h('span', { title: iso }, clock(Date.parse(iso)));
 }

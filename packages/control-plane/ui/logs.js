@@ -1,7 +1,8 @@
 // @ts-check
 import { api, messageOf } from './api.js';
 import { find, h, mount } from './dom.js';
-import { tag } from './traces.js';
+import { tag } from './format.js';
+import { setServiceChoices } from './service-choices.js';
 
 /** @typedef {import('../src/logs/log-record.js').LogView} LogView */
 /** @typedef {{ lastSeq: number, services: string[], logs: LogView[] }} LogPage */
@@ -74,7 +75,7 @@ async function poll(fresh = false) {
     // A control plane restarted with an older snapshot numbers lines from lower: start over.
     if (!fresh && page.lastSeq < lastSeq) return reload();
     lastSeq = page.lastSeq;
-    setServiceChoices(page.services);
+    setServiceChoices(find('#log-search select[name=service]', HTMLSelectElement), page.services);
     render(list, page.logs, fresh);
   } catch (error) {
     mount(list, h('p', { class: 'error' }, `Logs unavailable: ${messageOf(error)}`));
@@ -159,17 +160,4 @@ function row(line) {
         : null,
     ),
   );
-}
-
-/** @param {string[]} names */
-function setServiceChoices(names) {
-  const select = find('#log-search select[name=service]', HTMLSelectElement);
-  const current = select.value;
-  const wanted = ['', ...new Set([...names, ...(current ? [current] : [])])];
-  if ([...select.options].map((option) => option.value).join() === wanted.join()) return;
-  mount(
-    select,
-    wanted.map((name) => h('option', { value: name }, name || 'any')),
-  );
-  select.value = current;
 }

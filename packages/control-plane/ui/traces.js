@@ -1,7 +1,8 @@
 // @ts-check
 import { api, messageOf } from './api.js';
 import { find, h, mount } from './dom.js';
-import { clock, millis, serviceColour } from './format.js';
+import { clock, millis, tag } from './format.js';
+import { setServiceChoices } from './service-choices.js';
 import { toSummaries, toTrace } from './trace-shapes.js';
 import { renderWaterfall } from './waterfall.js';
 
@@ -21,16 +22,8 @@ export function tracesApiPath() {
  * Keeps the service filter's choices in step with what the registry knows.
  * @param {string[]} names
  */
-export function setServiceChoices(names) {
-  const select = find('#trace-search select[name=service]', HTMLSelectElement);
-  const current = select.value;
-  const wanted = ['', ...names];
-  if ([...select.options].map((option) => option.value).join() === wanted.join()) return;
-  mount(
-    select,
-    wanted.map((name) => h('option', { value: name }, name || 'any')),
-  );
-  select.value = wanted.includes(current) ? current : '';
+export function setTraceServices(names) {
+  setServiceChoices(find('#trace-search select[name=service]', HTMLSelectElement), names);
 }
 
 export function initTraces() {
@@ -101,11 +94,13 @@ function row(trace) {
   );
 }
 
-/** @param {string} name */
-export function tag(name) {
-  const element = h('span', { class: 'tag' }, name);
-  element.style.borderColor = serviceColour(name);
-  return element;
+/**
+ * Switches to the Traces tab, on one trace's waterfall when given.
+ * @param {string} [traceId]
+ */
+export function showTraces(traceId) {
+  find('[data-tab="traces"]', HTMLElement).click();
+  if (traceId !== undefined) openTrace(traceId);
 }
 
 /** @param {string} traceId */

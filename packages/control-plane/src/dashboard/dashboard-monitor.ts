@@ -7,6 +7,7 @@ import {
   type InstancePaths,
   type ServiceView,
 } from './dashboard-options.js';
+import { instanceCall } from './instance-call.js';
 import type { Overview } from './overview.js';
 import { type InstanceSnapshot, scrapeInstance } from './scrape-instance.js';
 
@@ -95,8 +96,7 @@ export class DashboardMonitor {
 
   private async scrapeAll(services: readonly ServiceView[]): Promise<void> {
     const scrapeOptions = {
-      fetch: this.options.fetch ?? globalThis.fetch,
-      timeoutMs: this.options.instanceTimeoutMs ?? 1500,
+      ...instanceCall(this.options),
       paths: this.paths,
       now: this.now,
     };

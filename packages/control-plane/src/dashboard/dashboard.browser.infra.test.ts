@@ -13,6 +13,17 @@ import { fakeTrace } from './testing/fake-trace.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
+// Runs in the page: hides or shows it as a switch of browser tab would (headless Chromium stays visible).
+const setHidden = (hidden: boolean) => {
+  const { document, Event } = globalThis as unknown as {
+    document: { dispatchEvent(event: unknown): void };
+    Event: new (type: string) => unknown;
+  };
+  if (hidden) Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+  else Reflect.deleteProperty(document, 'hidden');
+  document.dispatchEvent(new Event('visibilitychange'));
+};
+
 describe('dashboard in headless Chromium', () => {
   const fakes: FakeInstance[] = [];
   const ordersBreakers = [{ target: 'users', state: 'closed' }];
@@ -87,6 +98,8 @@ describe('dashboard in headless Chromium', () => {
     app.get<{ Params: { traceId: string } }>('/api/traces/:traceId', async (request) =>
       fakeTrace(request.params.traceId, started),
     );
+    // The logs module's API, with no line yet.
+    app.get('/api/logs', async () => ({ lastSeq: 0, services: [], logs: [] }));
     base = await app.listen({ host: '127.0.0.1', port: 0 });
 
     browser = await launchDashboardBrowser();
@@ -175,4 +188,33 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector('.span-detail >> text=retry');
     await browser.screenshot('dashboard-trace.png');
   });
+
+  it('polls the logs tail and the jobs panel again when the page is shown after being hidden', async () => {
+    const askedAt = new Map<string, number[]>();
+    const record = (request: { url(): string }) => {
+      const { pathname } = new URL(request.url());
+      askedAt.set(pathname, [...(askedAt.get(pathname) ?? []), Date.now()]);
+    };
+    page.on('request', record);
+    try {
+      for (const tab of ['logs', 'jobs']) {
+        const path = `/api/${tab}`;
+        const asked = () => askedAt.get(path)?.length ?? 0;
+        await page.locator(`[data-tab="${tab}"]`).click();
+        const shown = asked();
+        await expect.poll(asked, { timeout: 10_000 }).toBeGreaterThan(shown + 1);
+        await page.evaluate(setHidden, true);
+        // Stopped: nothing asked for longer than the tab's poll interval (at most 2 s).
+        await expect
+          .poll(() => Date.now() - (askedAt.get(path)?.at(-1) ?? 0), { timeout: 10_000 })
+          .toBeGreaterThan(3000);
+        const hidden = asked();
+        await page.evaluate(setHidden, false);
+        await expect.poll(asked, { timeout: 10_000 }).toBeGreaterThan(hidden + 1);
+      }
+    } finally {
+      page.off('request', record);
+    }
+    expect(browser.errors).toEqual([]);
+  }, 60_000);
 });

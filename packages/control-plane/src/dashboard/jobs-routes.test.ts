@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { FlotillaError, toProblem } from '@flotilla/kit/errors';
 import { createHttpServer, type HttpServer } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,10 @@ const job = {
   runs: [run],
 };
 
-/** An instance answering the kit's jobs endpoints with `jobs`, or 404 to everything when undefined. */
+/**
+ * An instance answering the kit's jobs endpoints with `jobs`; when undefined, a process without them,
+ * answering every request as the kit answers a route it does not have.
+ */
 async function instance(
   id: string,
   jobs: unknown[] | undefined,
@@ -40,7 +44,7 @@ async function instance(
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     };
-    if (jobs === undefined) return send(404, { code: 'NOT_FOUND' });
+    if (jobs === undefined) return send(404, toProblem(new FlotillaError('ROUTE_NOT_FOUND')));
     if (request.method === 'GET' && request.url === '/jobs?limit=10') return send(200, { jobs });
     if (request.method === 'POST' && request.url === '/jobs/prune/run') return send(202, { run });
     send(404, { type: 'about:blank', title: 'Not found', status: 404, code: 'NOT_FOUND', detail: 'no job' });

@@ -1,7 +1,7 @@
-import { FlotillaError } from '@flotilla/kit/errors';
 import type { HttpServer } from '@flotilla/kit/http';
 import type { JobRun, JobStatus } from '@flotilla/kit/jobs';
 import { Type } from '@sinclair/typebox';
+import { askEachService } from './ask-each-service.js';
 import { type CallOptions, callInstance } from './call-instance.js';
 import type { ServiceView } from './dashboard-options.js';
 import { pickInstance } from './pick-instance.js';
@@ -41,24 +41,18 @@ const HISTORY = 10;
  */
 export function registerJobsRoutes(app: HttpServer, options: JobsRoutesOptions): void {
   app.get('/api/jobs', { schema: { hide: true } }, async (_request, reply): Promise<JobsOverview> => {
-    const all = await options.listServices();
-    const names = all.map((service) => service.name).filter((name) => name !== options.gatewayName);
+    const asked = (await options.listServices()).filter((service) => service.name !== options.gatewayName);
     const services: ServiceJobs[] = [];
     const unavailable: { service: string; error: string }[] = [];
-    await Promise.all(
-      names.map(async (service) => {
-        try {
-          const instance = pickInstance(all, service);
-          const answer = await callInstance(instance, `/jobs?limit=${HISTORY}`, { ...options.call, service });
-          const jobs = (answer.body as { jobs?: JobStatus[] } | undefined)?.jobs ?? [];
-          if (jobs.length > 0) services.push({ service, instance: instance.id, jobs });
-        } catch (error) {
-          // A process without the kit's jobs endpoints has no jobs to show.
-          if (error instanceof FlotillaError && error.code === 'NOT_FOUND') return;
-          unavailable.push({ service, error: (error as Error).message });
-        }
-      }),
-    );
+    // A process without the kit's jobs endpoints has no jobs to show: it is not among the answers.
+    for (const answer of await askEachService(asked, `/jobs?limit=${HISTORY}`, options.call)) {
+      if ('error' in answer) {
+        unavailable.push(answer);
+        continue;
+      }
+      const jobs = (answer.body as { jobs?: JobStatus[] } | undefined)?.jobs ?? [];
+      if (jobs.length > 0) services.push({ service: answer.service, instance: answer.instance, jobs });
+    }
     reply.header('cache-control', 'no-store');
     const byName = (a: { service: string }, b: { service: string }) => a.service.localeCompare(b.service);
     return { services: services.sort(byName), unavailable: unavailable.sort(byName) };

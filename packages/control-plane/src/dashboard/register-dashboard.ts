@@ -6,7 +6,9 @@ import { readConsumerLag } from './consumer-lag.js';
 import { DashboardMonitor } from './dashboard-monitor.js';
 import { type DashboardOptions, defaultInstancePaths } from './dashboard-options.js';
 import { registerExplorerRoutes } from './explorer-routes.js';
+import { instanceCall } from './instance-call.js';
 import { registerJobsRoutes } from './jobs-routes.js';
+import { registerLineageRoutes } from './lineage-routes.js';
 import type { TransportOverview } from './overview.js';
 import { pickInstance } from './pick-instance.js';
 import { readDeadLetters } from './read-dead-letters.js';
@@ -27,12 +29,13 @@ const DeadLetterParams = Type.Object({
  * `GET /api/overview`, and the dead-letter list and redrive of a service proxied to one of its
  * passing instances. Traces come from the traces module's own API, which the page calls directly.
  * `GET /api/transport` is the transport with its consumer groups' lag read afresh, for `flotilla status`.
- * The API explorer's and the jobs panel's routes are in `explorer-routes.ts` and `jobs-routes.ts`.
+ * The API explorer's, the jobs panel's and event lineage's routes are in `explorer-routes.ts`,
+ * `jobs-routes.ts` and `lineage-routes.ts`.
  */
 export function registerDashboard(app: HttpServer, options: DashboardOptions): void {
   const monitor = new DashboardMonitor(options);
   const paths = { ...defaultInstancePaths, ...options.paths };
-  const call = { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.instanceTimeoutMs ?? 1500 };
+  const call = instanceCall(options);
   app.addHook('onClose', async () => monitor.close());
 
   app.get('/api/overview', { schema: { hide: true } }, async (_request, reply) => {
@@ -83,5 +86,6 @@ export function registerDashboard(app: HttpServer, options: DashboardOptions): v
     maxBodyChars: 1024 * 1024,
   });
   registerJobsRoutes(app, { listServices, gatewayName, call });
+  registerLineageRoutes(app, { listServices, call });
   serveUi(app, UI_DIRECTORY);
 }

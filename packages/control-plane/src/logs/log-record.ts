@@ -1,9 +1,13 @@
+import { LOG_LEVELS as PROCESS_LOG_LEVELS, type LogLevel as ProcessLogLevel } from '@flotilla/kit/telemetry';
 import type { Attributes } from '../traces/span-record.js';
 
-/** pino's level names, which OTLP severity numbers map onto. */
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+/** A line's level: pino's level names (the kit's, but for `silent`), which OTLP severity numbers map onto. */
+export type LogLevel = Exclude<ProcessLogLevel, 'silent'>;
 
-export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+/** Least severe first: OTLP severity numbers map onto them in this order. */
+export const LOG_LEVELS: readonly LogLevel[] = PROCESS_LOG_LEVELS.filter(
+  (level): level is LogLevel => level !== 'silent',
+);
 
 /** One log line as the logs API returns it. */
 export interface LogView {

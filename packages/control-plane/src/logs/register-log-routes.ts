@@ -1,13 +1,11 @@
 import { FlotillaError } from '@flotilla/kit/errors';
 import type { HttpServer } from '@flotilla/kit/http';
 import { type Static, Type } from '@sinclair/typebox';
+import { EXPORT_BODY_LIMIT } from '../traces/export-body-limit.js';
 import { gunzipPayload } from '../traces/gunzip-payload.js';
 import { LOG_LEVELS } from './log-record.js';
 import type { LogStore } from './log-store.js';
 import { logsFromOtlp } from './otlp-logs.js';
-
-/** The kit ships at most 512 lines a batch; other SDKs batch similarly. */
-const EXPORT_BODY_LIMIT = 16 * 1024 * 1024;
 
 const LogListQuery = Type.Object(
   {

@@ -19,11 +19,16 @@ export function arrayAt(value: unknown, key: string): unknown[] {
   return items;
 }
 
+// Compiled once: every span, parent, link and log line goes through `idOf`.
+const HEX = /^[0-9a-f]*$/i;
+const ALL_ZEROS = /^0+$/;
+
 export function idOf(value: unknown, bytes: number, name: string): string {
   const hex =
     value instanceof Uint8Array ? Buffer.from(value).toString('hex') : typeof value === 'string' ? value : '';
-  const pattern = new RegExp(`^[0-9a-f]{${bytes * 2}}$`, 'i');
-  if (!pattern.test(hex) || /^0+$/.test(hex)) throw invalid(`${name} must be ${bytes} bytes, not all zero`);
+  if (hex.length !== bytes * 2 || !HEX.test(hex) || ALL_ZEROS.test(hex)) {
+    throw invalid(`${name} must be ${bytes} bytes, not all zero`);
+  }
   return hex.toLowerCase();
 }
 

@@ -2,13 +2,12 @@ import { FlotillaError } from '@flotilla/kit/errors';
 import type { HttpServer } from '@flotilla/kit/http';
 import { type Static, Type } from '@sinclair/typebox';
 import { decodeOtlpProtobuf } from './decode-otlp-protobuf.js';
+import { EXPORT_BODY_LIMIT } from './export-body-limit.js';
 import { gunzipPayload } from './gunzip-payload.js';
 import { spansFromOtlp } from './otlp-spans.js';
 import type { TraceStore } from './trace-store.js';
 
 const PROTOBUF = 'application/x-protobuf';
-/** Exporters batch up to 512 spans; JSON with attributes is a few hundred bytes a span. */
-const EXPORT_BODY_LIMIT = 16 * 1024 * 1024;
 
 const TraceIdParams = Type.Object({
   traceId: Type.String({ pattern: '^[0-9a-f]{32}$', description: 'lower-case hex trace id' }),

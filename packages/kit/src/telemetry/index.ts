@@ -6,7 +6,7 @@
 export { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 export { type CreateLoggerOptions, createLogger, type Logger } from './create-logger.js';
 export { createMetrics, type ServiceMetrics } from './create-metrics.js';
-export { type LogLevel, logConfigSchema } from './log-config.js';
+export { LOG_LEVELS, type LogLevel, logConfigSchema } from './log-config.js';
 export { OtlpLogShipper, type OtlpLogShipperOptions } from './otlp-log-shipper.js';
 export {
   type SamplerName,

@@ -3,7 +3,8 @@ import { env, type Variable } from '../config/index.js';
 /** How much a process logs, least first (`silent`: nothing). */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
-const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+/** Every `LogLevel`, least first. */
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** How a process logs, shared by every process's schema so the variables mean one thing everywhere. */
 export const logConfigSchema: {

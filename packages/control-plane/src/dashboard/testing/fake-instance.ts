@@ -13,6 +13,8 @@ export interface FakeInstanceOptions {
   readonly extraMetrics?: string;
   /** Served at `/events/dead-letters`; 404 when absent. Redrive removes an entry. */
   readonly deadLetters?: { id: string; [key: string]: unknown }[];
+  /** Served at `/events/lineage` whatever the query; 404 when absent. */
+  readonly lineage?: unknown;
 }
 
 export interface FakeInstance {
@@ -24,7 +26,7 @@ export interface FakeInstance {
 
 /**
  * A real HTTP instance exposing what the dashboard reads: prom-client's real histogram output that
- * grows by `traffic` at every scrape, and optionally breakers and dead letters.
+ * grows by `traffic` at every scrape, and optionally breakers, dead letters and an event's lineage.
  */
 export async function fakeInstance(id: string, options: FakeInstanceOptions): Promise<FakeInstance> {
   const app = await createHttpServer({
@@ -52,6 +54,7 @@ export async function fakeInstance(id: string, options: FakeInstanceOptions): Pr
     return reply.type(registry.contentType).send(`${await registry.metrics()}${options.extraMetrics ?? ''}`);
   });
   if (options.breakers !== undefined) app.get('/internal/breakers', async () => options.breakers);
+  if (options.lineage !== undefined) app.get('/events/lineage', async () => options.lineage);
   const deadLetters = options.deadLetters;
   if (deadLetters) {
     app.get('/events/dead-letters', async () => ({ items: deadLetters }));
