@@ -41,8 +41,6 @@ async function api<T>(
 beforeAll(async () => {
   const addresses = await referenceSystemAddresses({
     OTEL_BSP_SCHEDULE_DELAY: '200',
-    // The gateway writes a line per request only at debug (its hot path).
-    LOG_LEVEL: 'debug',
   });
   ({ controlPlane, gateway } = addresses);
   system = await startReferenceSystem({ cwd: scratch, env: addresses.env });

@@ -63,10 +63,13 @@ export function requestHandler(
       }
       const seconds = (performance.now() - context.started) / 1000;
       metrics.request(context.methodLabel, context.route.prefix, status, seconds);
-      // A line per request only at LOG_LEVEL=debug: on this path even building its fields costs.
-      if (logger.isLevelEnabled('debug')) {
+      // On this path even building a line's fields costs, so a request of a sampled trace (a budget
+      // of them per second by default) gets its line at info, for the trace's logs to hold the
+      // gateway's part; every other request only at debug.
+      const level = context.span?.sampled ? 'info' : 'debug';
+      if (logger.isLevelEnabled(level)) {
         const durationMs = Math.round(seconds * 10_000) / 10;
-        logger.debug(
+        logger[level](
           { method: context.methodLabel, route: context.route.prefix, status, durationMs },
           'request completed',
         );

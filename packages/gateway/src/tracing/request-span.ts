@@ -1,5 +1,5 @@
 import { extractTraceContext, markFailed, type Tracing } from '@flotilla/kit/telemetry';
-import { type Attributes, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { type Attributes, type Span, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
@@ -28,6 +28,11 @@ export class RequestSpan {
 
   get traceId(): string {
     return this.span.spanContext().traceId;
+  }
+
+  /** The trace is sampled: exported whole, so a developer may open it. */
+  get sampled(): boolean {
+    return (this.span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
   }
 
   /** The upstream could not answer (refused, timed out, breaker open): the span failed with `error`. */
