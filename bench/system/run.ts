@@ -6,7 +6,8 @@
  *   - at fixed rates (RATES, plus the as-shipped knee): p50/p99, 429s, errors, and CPU seconds per
  *     1,000 requests of every process (/proc/<pid>/stat; pids from the supervisor's control
  *     endpoint) and of this process, the load generator.
- * Variants, one after another: as shipped (tracing on, info logs), tracing off, logs off (warn).
+ * Variants, one after another: as shipped (tracing on with its budget, info logs), every trace
+ * sampled, tracing off, logs off (warn).
  * The gateway's rate limit stays at its default; the simulated clients keep under it, so 429s are
  * reported but rare.
  *
@@ -44,6 +45,8 @@ const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 const VARIANTS = [
   { name: 'as shipped', environment: {} },
+  // What shipped before the trace budget (ADR 0006): every request sampled and exported.
+  { name: 'every trace', environment: { OTEL_TRACES_SAMPLER: 'parentbased_always_on' } },
   { name: 'tracing off', environment: { OTEL_SDK_DISABLED: 'true' } },
   { name: 'logs off', environment: { LOG_LEVEL: 'warn' } },
 ] as const;
@@ -84,6 +87,14 @@ async function atRate(system: RunningSystem, rate: number): Promise<AtRate> {
   return { rate, summary, cpu };
 }
 
+/** Stops the system being measured, if any: on Ctrl-C the bench leaves nothing running. */
+let stopCurrent: (() => Promise<void>) | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void (stopCurrent?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 async function measureVariant(
   engines: string,
   variant: (typeof VARIANTS)[number],
@@ -101,6 +112,10 @@ async function measureVariant(
     await onPostgres?.drop();
     throw error;
   });
+  stopCurrent = async () => {
+    await system.stop();
+    await onPostgres?.drop();
+  };
   try {
     // JIT, connection pools and the first rows before anything is measured.
     await runLoad({ gateway: system.gateway, rate: START_RATE, durationS: WARMUP_S });
@@ -126,6 +141,7 @@ async function measureVariant(
     }
     return { engines, variant: variant.name, knee: result.knee, broke: result.broken?.broke, atRates };
   } finally {
+    stopCurrent = undefined;
     await system.stop();
     await onPostgres?.drop();
     rmSync(scratch, { recursive: true, force: true });

@@ -2,9 +2,11 @@
 // Routes of every package that builds on the kit may use swagger's schema keys (`hide`, `tags`).
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { TraceFlags } from '@opentelemetry/api';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyRequest,
   LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -51,6 +53,11 @@ export interface HttpServerOptions {
   readonly description?: string;
   /** Traces every request (a SERVER span per request) when given. */
   readonly tracing?: Tracing;
+  /**
+   * With tracing, a request's access line is at info only when its trace is sampled, it failed
+   * (4xx or 5xx) or it took this long (ms); otherwise at debug. Every line at info when left out.
+   */
+  readonly slowRequestMs?: number;
 }
 
 /**
@@ -108,8 +115,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       seconds,
     );
     // The registry and orchestrators probe every instance every few seconds: those lines would drown
-    // the real traffic, so a passing probe is logged at debug.
-    const level = PROBE_ROUTES.has(route) && reply.statusCode < 400 ? 'debug' : 'info';
+    // the real traffic, so a passing probe is logged at debug. So is a request whose trace is not
+    // exported: under load a line per request cost a third of the system's CPU, and a developer
+    // finds a request by its trace.
+    const level =
+      (PROBE_ROUTES.has(route) && reply.statusCode < 400) ||
+      unremarkable(request, reply.statusCode, reply.elapsedTime)
+        ? 'debug'
+        : 'info';
     request.log[level](
       {
         method: request.method,
@@ -120,6 +133,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       'request completed',
     );
   });
+
+  function unremarkable(request: FastifyRequest, status: number, elapsedMs: number): boolean {
+    if (options.slowRequestMs === undefined || status >= 400 || elapsedMs >= options.slowRequestMs)
+      return false;
+    const span = requestSpanOf(request);
+    return span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0;
+  }
 
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toFlotillaError(error);

@@ -142,6 +142,7 @@ async function assemble<S extends ConfigSchema>(
     metrics,
     bodyLimitBytes: base.BODY_LIMIT,
     tracing: telemetry,
+    slowRequestMs: base.TRACES_SLOW_SPAN,
     ...(definition.description ? { description: definition.description } : {}),
   });
   const { registry, balancer, clients } = await connectServices(step, config, telemetry, metrics);
