@@ -2,8 +2,9 @@
  * Gateway benchmark: the same small JSON upstream measured (a) directly, (b) behind nginx,
  * (c) behind bare @fastify/http-proxy, (d) behind Express + http-proxy-middleware and (e) behind
  * Flotilla's gateway with rate limiting, breaker, balancing and JWT auth on (a valid token reused),
- * tracing off, and (f) the same gateway with tracing on: every request sampled, its span exported
- * over OTLP/protobuf to a sink in another process.
+ * tracing off, (f) the same gateway with tracing on: every request sampled, its span exported
+ * over OTLP/protobuf to a sink in another process, and (g) with tracing as shipped (the budget
+ * sampler: a few traces a second exported, the other spans recorded and dropped).
  * Each variant gets the same wrk run, in ROUNDS interleaved rounds (default 5); the proxy's CPU
  * time is read from /proc around each run, and the medians are printed.
  * Then the latency the gateway adds: with the other proxies stopped, (a), (b) and (e) are driven at
@@ -39,6 +40,7 @@ const ports = {
   gateway: 19104,
   traced: 19105,
   sink: 19106,
+  budgeted: 19107,
 };
 const children: ChildProcess[] = [];
 
@@ -288,6 +290,21 @@ async function main(): Promise<void> {
     pids: [traced.pid!],
     headers: [authorization],
   };
+  // As shipped: the budget sampler (ADR 0006), a few traces a second exported, the rest recorded.
+  const budgeted = await tsx(join(root, 'packages/gateway/src/main.ts'), [], {
+    ...gatewayEnv,
+    PORT: String(ports.budgeted),
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.sink}`,
+    OTEL_BSP_SCHEDULE_DELAY: '1000',
+  }).catch(async () => {
+    throw new Error('the gateway with its trace budget did not start');
+  });
+  variants.g = {
+    name: '(g) the same, tracing as shipped',
+    url: `http://127.0.0.1:${ports.budgeted}/api/users/42`,
+    pids: [budgeted.pid!],
+    headers: [authorization],
+  };
   for (const variant of Object.values(variants)) await answering(variant.url);
 
   // Rounds interleave the variants, so a change in the machine's other load falls on all of them.
@@ -309,7 +326,7 @@ async function main(): Promise<void> {
 
   // The latency runs measure (a), (b) and (e) alone: an idle Node process still runs its timers
   // and, after a load, collections that shrink its heap, on the cores the measured ones share.
-  const unmeasured = [fastify, express, traced, sink];
+  const unmeasured = [fastify, express, traced, budgeted, sink];
   for (const child of unmeasured) child.kill();
   await Promise.all(unmeasured.map((child) => new Promise((resolve) => child.once('exit', resolve))));
 
@@ -332,6 +349,7 @@ async function main(): Promise<void> {
   const addedP99 = (key: string) => median(paced99[key]!) - median(paced99.a!);
 
   const f = results.f!;
+  const g = results.g!;
   const ratio = (other: Result | undefined, target: number) =>
     other === undefined ? 'n/a (skipped)' : `${(e.rps / other.rps).toFixed(2)} (target ≥ ${target})`;
   process.stdout.write(
@@ -340,7 +358,8 @@ async function main(): Promise<void> {
       `added p99 at ${rate} req/s (50% of e's peak) = ${addedP99('e').toFixed(2)} ms (target ≤ 2)` +
       `${paced99.b ? `; nginx adds ${addedP99('b').toFixed(2)} ms at that rate` : ''}\n` +
       `tracing on/off: f/e = ${(f.rps / e.rps).toFixed(2)} throughput, ` +
-      `+${(f.cpuUsPerRequest! - e.cpuUsPerRequest!).toFixed(0)} µs CPU/request\n` +
+      `+${(f.cpuUsPerRequest! - e.cpuUsPerRequest!).toFixed(0)} µs CPU/request; as shipped: g/e = ` +
+      `${(g.rps / e.rps).toFixed(2)} (target ≥ 0.85), +${(g.cpuUsPerRequest! - e.cpuUsPerRequest!).toFixed(0)} µs CPU/request\n` +
       `medians of ${ROUNDS} interleaved rounds; wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS} s per variant ` +
       `after a 1 s warm-up; constant rate: open loop, in this process, latency from each request's due time, ${CONNECTIONS} connections, 1 s warm-up on them, ` +
       `${SECONDS} s; load generator, proxy and upstream unpinned on the same cores.\n`,

@@ -16,6 +16,7 @@
  *                                      (DATABASE_URL, AMQP_URL; a database per service and a vhost,
  *                                      dropped afterwards)
  *   PROFILE=<dir>                      every process writes a CPU profile to <dir>/<variant>/
+ *   SYSTEM_VARIANTS='as shipped,tracing off'   only these variants
  *   STEP_S=10 FIXED_S=10 WARMUP_S=5 START_RATE=50 FACTOR=1.25 MAX_RATE=2000 P99_MS=50 RATES=150,250,600
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,13 +44,16 @@ const PROFILE = process.env.PROFILE;
 const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
-const VARIANTS = [
+const ALL_VARIANTS = [
   { name: 'as shipped', environment: {} },
   // What shipped before the trace budget (ADR 0006): every request sampled and exported.
   { name: 'every trace', environment: { OTEL_TRACES_SAMPLER: 'parentbased_always_on' } },
   { name: 'tracing off', environment: { OTEL_SDK_DISABLED: 'true' } },
   { name: 'logs off', environment: { LOG_LEVEL: 'warn' } },
 ] as const;
+const VARIANTS = process.env.SYSTEM_VARIANTS
+  ? ALL_VARIANTS.filter((variant) => process.env.SYSTEM_VARIANTS!.split(',').includes(variant.name))
+  : ALL_VARIANTS;
 
 interface AtRate {
   readonly rate: number;
@@ -97,7 +101,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function measureVariant(
   engines: string,
-  variant: (typeof VARIANTS)[number],
+  variant: (typeof ALL_VARIANTS)[number],
   shippedKnee: number | undefined,
 ): Promise<VariantResult> {
   const scratch = mkdtempSync(join(tmpdir(), 'flotilla-bench-config-'));

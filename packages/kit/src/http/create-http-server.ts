@@ -2,7 +2,7 @@
 // Routes of every package that builds on the kit may use swagger's schema keys (`hide`, `tags`).
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { TraceFlags } from '@opentelemetry/api';
+import { isSpanContextValid, TraceFlags } from '@opentelemetry/api';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -137,8 +137,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   function unremarkable(request: FastifyRequest, status: number, elapsedMs: number): boolean {
     if (options.slowRequestMs === undefined || status >= 400 || elapsedMs >= options.slowRequestMs)
       return false;
-    const span = requestSpanOf(request);
-    return span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0;
+    // Tracing off gives spans of no trace (an invalid context): then every line is kept.
+    const context = requestSpanOf(request)?.spanContext();
+    return (
+      context !== undefined && isSpanContextValid(context) && (context.traceFlags & TraceFlags.SAMPLED) === 0
+    );
   }
 
   app.setErrorHandler(async (error, request, reply) => {

@@ -37,7 +37,7 @@ describe('request tracing', () => {
       serviceVersion: '0.0.1',
       sampler: { name: 'budget', tracesPerSecond: 0 },
     });
-    const levels = async (slowRequestMs: number) => {
+    const levels = async (slowRequestMs: number, traced = tracing) => {
       const lines: { level: number; msg: string; route: string; status: number }[] = [];
       const destination = new PassThrough();
       destination.on('data', (chunk: Buffer) => {
@@ -47,7 +47,7 @@ describe('request tracing', () => {
         name: 'orders',
         version: '0.0.1',
         logger: createLogger({ name: 'orders', level: 'debug', destination }),
-        tracing,
+        tracing: traced,
         slowRequestMs,
       });
       app.get('/quick', async () => ({ ok: true }));
@@ -70,6 +70,13 @@ describe('request tracing', () => {
     ]);
     // Every request lasts at least 0 ms: slow by that threshold.
     expect(await levels(0)).toEqual([
+      [200, info],
+      [404, info],
+      [200, info],
+    ]);
+    // Tracing off: no trace to find a request by, so every line is kept.
+    const off = startTelemetry({ enabled: false, serviceName: 'orders', serviceVersion: '0.0.1' });
+    expect(await levels(60_000, off)).toEqual([
       [200, info],
       [404, info],
       [200, info],
