@@ -4,6 +4,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { InstanceView } from '../../packages/cli/src/supervisor.js';
 import type { SupervisorFile } from '../../packages/cli/src/supervisor-control.js';
 import { freePort } from '../../tests/support/free-port.js';
 import { TYPESCRIPT_NODE_ARGS } from '../../tests/support/source-condition.js';
@@ -26,6 +27,10 @@ export interface RunningSystem {
   readonly gateway: string;
   /** Each running process's CPU seconds so far, by instance id (`flotilla`: the supervisor) and pid. */
   cpu(): Promise<Map<string, { pid: number; seconds: number }>>;
+  /** The supervisor's view of every process (`GET /processes`): pid, state, restarts, URL. */
+  processes(): Promise<InstanceView[]>;
+  /** Everything `flotilla start` printed so far, the processes' logs included. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -67,12 +72,15 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   closeSync(log);
   const exited = once(child, 'exit');
   const output = () => readFileSync(logFile, 'utf8');
-  const pids = async () => {
+  const processes = async () => {
     const file = JSON.parse(
       readFileSync(join(scratch, '.flotilla/supervisor.json'), 'utf8'),
     ) as SupervisorFile;
     const response = await fetch(`${file.url}/processes`);
-    const instances = (await response.json()) as { id: string; pid: number | undefined }[];
+    return (await response.json()) as InstanceView[];
+  };
+  const pids = async () => {
+    const instances = await processes();
     return [
       ['flotilla', child.pid!] as const,
       ...instances.flatMap((instance) => (instance.pid ? [[instance.id, instance.pid] as const] : [])),
@@ -107,6 +115,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
           }
         }),
       ),
+    processes,
+    output,
     stop,
   };
 }

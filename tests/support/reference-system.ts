@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { processedEvents } from './processed-events.js';
 import { kill, repositoryRoot, type SpawnedService, spawnService } from './spawn-service.js';
 import { until } from './until.js';
 
@@ -31,16 +32,6 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-
-/** Deliveries a subscription of a service has processed, from its Prometheus metrics. */
-async function processed(serviceUrl: string, subscription: string): Promise<number> {
-  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
-  const line = new RegExp(
-    `^flotilla_events_consumed_total\\{subscription="${subscription}",outcome="processed"[^}]*\\} (\\d+)`,
-    'm',
-  ).exec(text);
-  return Number(line?.[1] ?? 0);
-}
 
 /**
  * The reference system as separate processes — control plane, users, orders, notifications — each
@@ -105,7 +96,7 @@ export function referenceSystemScenario(environment: () => Record<string, string
     userId = created.body.id;
     await until(
       'the user replicated into orders',
-      async () => (await processed(url('orders'), 'user-replica')) >= 1,
+      async () => (await processedEvents(url('orders'), 'user-replica')) >= 1,
     );
 
     // Until orders' registry watcher has seen users, a try may answer 503; the key keeps it one order.

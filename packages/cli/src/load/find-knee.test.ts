@@ -16,6 +16,7 @@ function summary(
     clients: { count: rate, distinctAddresses: true },
     rateLimited: figures.limited ?? 0,
     errors: figures.errors ? { '503': figures.errors } : {},
+    retryAfter: {},
     byOperation: {},
   };
 }

@@ -1,6 +1,8 @@
-import { createHistogram } from 'node:perf_hooks';
 import { clientApiKey, LoadClients } from './load-clients.js';
-import { TrafficMix } from './traffic-mix.js';
+import { type LoadFigures, LoadTally } from './load-tally.js';
+import { type PlannedRequest, TrafficMix } from './traffic-mix.js';
+
+export type { LoadFigures } from './load-tally.js';
 
 export interface LoadOptions {
   readonly gateway: string;
@@ -16,6 +18,23 @@ export interface LoadOptions {
   readonly timeoutMs?: number;
   readonly onTick?: (progress: LoadProgress) => void;
   readonly signal?: AbortSignal;
+  /** Also report the run in windows of this many seconds (`LoadSummary.windows`). */
+  readonly windowS?: number;
+  /**
+   * When the first request is due, as `performance.now()`; now by default. A run can so take over
+   * from another at the instant its schedule ends, without waiting for that one's last answers.
+   */
+  readonly startAt?: number;
+  /** The traffic of an earlier run to carry on (its users and orders); a new one by default. */
+  readonly mix?: TrafficMix;
+  /** Each 2xx answer, its JSON body parsed. */
+  readonly onAnswer?: (answer: LoadAnswer) => void;
+}
+
+export interface LoadAnswer {
+  readonly operation: PlannedRequest['operation'];
+  readonly status: number;
+  readonly body: unknown;
 }
 
 export interface LoadProgress {
@@ -24,25 +43,20 @@ export interface LoadProgress {
   readonly errors: number;
 }
 
-export interface LoadSummary {
-  readonly sent: number;
-  readonly completed: number;
+export interface LoadSummary extends LoadFigures {
   readonly elapsedS: number;
   /** Answers per second over the run (the arrival rate actually achieved). */
   readonly achievedRate: number;
-  readonly latencyMs: {
-    readonly p50: number;
-    readonly p95: number;
-    readonly p99: number;
-    readonly max: number;
-  };
   /** How many clients, and whether each from a source address of its own (a loopback gateway). */
   readonly clients: { readonly count: number; readonly distinctAddresses: boolean };
-  /** 429 answers: the gateway's rate limit at work, not a failure. */
-  readonly rateLimited: number;
-  /** status code (or error code) → count, for every other non-2xx answer and failed request. */
-  readonly errors: Readonly<Record<string, number>>;
   readonly byOperation: Readonly<Record<string, number>>;
+  /** With `windowS`: the requests due in each window, in order, whenever they were answered. */
+  readonly windows?: readonly LoadWindow[];
+}
+
+export interface LoadWindow extends LoadFigures {
+  /** Seconds from the run's start to the window's. */
+  readonly startS: number;
 }
 
 /** One client per req/s of `rate`: each sends about one request a second. */
@@ -58,36 +72,37 @@ export function errorCount(summary: Pick<LoadSummary, 'errors'>): number {
 /**
  * Open-model load: request i is due at start + i/rate whether or not earlier ones have answered,
  * and its latency counts from when it was due (so a stalled server is not flattered by the load
- * generator slowing down: no coordinated omission). Latencies go into node's HDR histogram, every
- * answer's, 429s included.
+ * generator slowing down: no coordinated omission). A request counts in the window it was due in.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const clientCount = options.clients ?? defaultClients(options.rate);
   const clients = new LoadClients({ gateway: options.gateway, clients: clientCount });
-  const histogram = createHistogram({ lowest: 1, highest: 3_600_000_000_000, figures: 3 });
-  const mix = new TrafficMix();
-  const errors: Record<string, number> = {};
+  const mix = options.mix ?? new TrafficMix();
+  const whole = new LoadTally();
+  const windows: LoadTally[] = [];
   const byOperation: Record<string, number> = {};
   const total = Math.max(1, Math.round(options.rate * options.durationS));
   const intervalMs = 1000 / options.rate;
   const maxInFlight = options.maxInFlight ?? 10_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  let sent = 0;
-  let completed = 0;
-  let failed = 0;
-  let rateLimited = 0;
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
-  const count = (key: string) => {
-    errors[key] = (errors[key] ?? 0) + 1;
-    failed++;
+
+  const windowOf = (index: number, windowS: number) => {
+    const at = Math.floor((index * intervalMs) / (windowS * 1000));
+    windows[at] ??= new LoadTally();
+    return windows[at];
   };
 
-  const fire = (dueAt: number) => {
-    if (inFlight >= maxInFlight) return count('overload');
+  const fire = (index: number, dueAt: number) => {
+    const tallies = options.windowS ? [whole, windowOf(index, options.windowS)] : [whole];
+    const each = (count: (tally: LoadTally) => void) => {
+      for (const tally of tallies) count(tally);
+    };
+    if (inFlight >= maxInFlight) return each((tally) => tally.error('overload'));
     const planned = mix.next();
     byOperation[planned.operation] = (byOperation[planned.operation] ?? 0) + 1;
-    sent++;
+    each((tally) => tally.sent++);
     inFlight++;
     const client = clients.pick();
     const done = clients
@@ -102,20 +117,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       })
       .then(async (response) => {
         const text = await response.body.text();
-        histogram.record(Math.max(1, Math.round((performance.now() - dueAt) * 1e6)));
-        completed++;
-        if (response.statusCode === 429) {
-          rateLimited++;
-          return;
-        }
-        if (response.statusCode >= 400) return count(String(response.statusCode));
+        const { statusCode: status } = response;
+        const latencyMs = performance.now() - dueAt;
+        each((tally) => tally.answered(status, latencyMs, response.headers['retry-after'] !== undefined));
+        if (status >= 400) return;
+        let body: unknown;
         try {
-          mix.record(planned, response.statusCode, text ? JSON.parse(text) : undefined);
+          body = text ? JSON.parse(text) : undefined;
         } catch {
-          count('bad-json');
+          return each((tally) => tally.error('bad-json'));
         }
+        mix.record(planned, status, body);
+        options.onAnswer?.({ operation: planned.operation, status, body });
       })
-      .catch((error: { code?: string; name?: string }) => count(error.code ?? error.name ?? 'error'))
+      .catch((error: { code?: string; name?: string }) =>
+        each((tally) => tally.error(error.code ?? error.name ?? 'error')),
+      )
       .finally(() => {
         inFlight--;
         pending.delete(done);
@@ -123,10 +140,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     pending.add(done);
   };
 
-  const start = performance.now();
+  const start = options.startAt ?? performance.now();
   const progress = options.onTick
     ? setInterval(
-        () => options.onTick?.({ elapsedS: (performance.now() - start) / 1000, sent, errors: failed }),
+        () =>
+          options.onTick?.({
+            elapsedS: (performance.now() - start) / 1000,
+            sent: whole.sent,
+            errors: whole.failed,
+          }),
         200,
       )
     : undefined;
@@ -136,7 +158,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       const now = performance.now();
       // Everything due by now goes out, even if a timer fired late.
       while (next < total && start + next * intervalMs <= now && !options.signal?.aborted) {
-        fire(start + next * intervalMs);
+        fire(next, start + next * intervalMs);
         next++;
       }
       if (next >= total || options.signal?.aborted) return resolve();
@@ -148,16 +170,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   clearInterval(progress);
   const elapsedS = (performance.now() - start) / 1000;
   await clients.close();
-  const ms = (percentile: number) => (completed === 0 ? 0 : histogram.percentile(percentile) / 1e6);
+  const figures = whole.figures();
+  const windowS = options.windowS;
   return {
-    sent,
-    completed,
+    ...figures,
     elapsedS,
-    achievedRate: completed / elapsedS,
-    latencyMs: { p50: ms(50), p95: ms(95), p99: ms(99), max: completed === 0 ? 0 : histogram.max / 1e6 },
+    achievedRate: figures.completed / elapsedS,
     clients: { count: clientCount, distinctAddresses: clients.distinctAddresses },
-    rateLimited,
-    errors,
     byOperation,
+    ...(windowS
+      ? {
+          windows: Array.from({ length: Math.ceil(options.durationS / windowS) }, (_, index) => ({
+            startS: index * windowS,
+            ...(windows[index] ?? new LoadTally()).figures(),
+          })),
+        }
+      : {}),
   };
 }
