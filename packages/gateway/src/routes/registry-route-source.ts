@@ -14,7 +14,8 @@ export interface RegistryRouteSourceOptions {
 /**
  * Routes that services declare in their registrations (`route-prefix`), re-read every `refreshMs`.
  * While the registry cannot be read the last routes stay in force: an unreachable registry must
- * not take the front door down.
+ * not take the front door down. A service's routes go when it leaves the registry, not when its
+ * instances fail their checks.
  */
 export function registryRouteSource(options: RegistryRouteSourceOptions): RouteSource & { close(): void } {
   const { registry, defaults, logger } = options;
@@ -26,10 +27,17 @@ export function registryRouteSource(options: RegistryRouteSourceOptions): RouteS
   const refresh = async () => {
     try {
       const instances: ServiceInstance[] = [];
+      const kept: Route[] = [];
       for (const service of await registry.services()) {
-        instances.push(...(await registry.healthy(service)).instances);
+        const healthy = (await registry.healthy(service)).instances;
+        instances.push(...healthy);
+        // A service still registered but with no passing instance (all failing their checks under
+        // load, say) keeps its routes, so that its requests are answered 503 with Retry-After by
+        // the balancer finding no instance, rather than 404 as if the route never existed.
+        if (healthy.length === 0) kept.push(...current.filter((route) => route.service === service));
       }
-      const next = routesFromMetadata(instances, defaults);
+      const declared = routesFromMetadata(instances, defaults);
+      const next = [...declared, ...kept.filter((route) => !declared.some((d) => d.prefix === route.prefix))];
       const nextFingerprint = next
         .map((route) => `${route.prefix}>${route.service}`)
         .sort()
