@@ -65,8 +65,8 @@ export function requestHandler(
       metrics.request(context.methodLabel, context.route.prefix, status, seconds);
       // On this path even building a line's fields costs, so a request of a sampled trace (a budget
       // of them per second by default) gets its line at info, for the trace's logs to hold the
-      // gateway's part; every other request only at debug.
-      const level = context.span?.sampled ? 'info' : 'debug';
+      // gateway's part, and so does a failed one (5xx); every other request only at debug.
+      const level = context.span?.sampled || status >= 500 ? 'info' : 'debug';
       if (logger.isLevelEnabled(level)) {
         const durationMs = Math.round(seconds * 10_000) / 10;
         logger[level](

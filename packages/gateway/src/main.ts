@@ -34,7 +34,12 @@ const config = loaded.values;
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-const telemetry = startTelemetry(telemetryOptionsFrom(config, { name: 'gateway', version }));
+const traced = telemetryOptionsFrom(config, { name: 'gateway', version });
+// A proxy's own work per request is a few tens of µs, and recording a span costs as much again:
+// outside the trace budget the gateway records nothing, and a failed request shows in its logs.
+const telemetry = startTelemetry(
+  traced.sampler ? { ...traced, sampler: { ...traced.sampler, entrySpans: false } } : traced,
+);
 const shipping = logShipperOptionsFrom(config, { name: 'gateway', version });
 const shipper = shipping ? new OtlpLogShipper(shipping) : undefined;
 const logger = createLogger({

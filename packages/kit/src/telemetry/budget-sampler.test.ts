@@ -6,7 +6,7 @@ import { SpanStatusCode, startTelemetry } from './index.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
-function decide(sampler: BudgetSampler, parentFlags?: TraceFlags) {
+function decide(sampler: BudgetSampler, parentFlags?: TraceFlags, kind = SpanKind.SERVER) {
   const parent =
     parentFlags === undefined
       ? ROOT_CONTEXT
@@ -15,7 +15,7 @@ function decide(sampler: BudgetSampler, parentFlags?: TraceFlags) {
           spanId: '00f067aa0ba902b7',
           traceFlags: parentFlags,
         });
-  return sampler.shouldSample(parent, TRACE, 'span', SpanKind.SERVER, {}, []).decision;
+  return sampler.shouldSample(parent, TRACE, 'span', kind, {}, []).decision;
 }
 
 describe('budget sampler', () => {
@@ -43,13 +43,36 @@ describe('budget sampler', () => {
   it("follows the parent's decision without spending the budget", () => {
     const sampler = new BudgetSampler({ tracesPerSecond: 1, now: () => 0 });
     expect(decide(sampler, TraceFlags.SAMPLED)).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+    expect(decide(sampler, TraceFlags.SAMPLED, SpanKind.CLIENT)).toBe(SamplingDecision.RECORD_AND_SAMPLED);
     expect(decide(sampler, TraceFlags.NONE)).toBe(SamplingDecision.RECORD);
     expect(decide(sampler)).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+  });
+
+  it('records only the entry spans (server, consumer) of a trace it does not sample', () => {
+    const sampler = new BudgetSampler({ tracesPerSecond: 0, now: () => 0 });
+    const decisions = [
+      SpanKind.SERVER,
+      SpanKind.CONSUMER,
+      SpanKind.CLIENT,
+      SpanKind.INTERNAL,
+      SpanKind.PRODUCER,
+    ].map((kind) => [decide(sampler, undefined, kind), decide(sampler, TraceFlags.NONE, kind)]);
+    const { RECORD, NOT_RECORD } = SamplingDecision;
+    expect(decisions).toEqual([
+      [RECORD, RECORD],
+      [RECORD, RECORD],
+      [NOT_RECORD, NOT_RECORD],
+      [NOT_RECORD, NOT_RECORD],
+      [NOT_RECORD, NOT_RECORD],
+    ]);
+    const proxy = new BudgetSampler({ tracesPerSecond: 0, entrySpans: false, now: () => 0 });
+    expect(decide(proxy)).toBe(NOT_RECORD);
+    expect(decide(proxy, TraceFlags.SAMPLED)).toBe(SamplingDecision.RECORD_AND_SAMPLED);
   });
 });
 
 describe('budget sampling in a process', () => {
-  it('exports sampled traces whole, and of the others only the spans that failed or were slow', async () => {
+  it('exports sampled traces whole, and of the others only the entry spans that failed or were slow', async () => {
     const exporter = new InMemorySpanExporter();
     const telemetry = startTelemetry({
       enabled: true,
@@ -59,24 +82,25 @@ describe('budget sampling in a process', () => {
       spanProcessors: [new SimpleSpanProcessor(exporter)],
     });
     const { tracer } = telemetry;
-    const request = (name: string, fn: (span: ReturnType<typeof tracer.startSpan>) => void) => {
-      const root = tracer.startSpan(name);
+    const request = (name: string, fail: { root?: boolean; child?: boolean } = {}) => {
+      const root = tracer.startSpan(name, { kind: SpanKind.SERVER });
       context.with(trace.setSpan(context.active(), root), () => {
-        const child = tracer.startSpan(`${name} child`);
-        fn(child);
+        const child = tracer.startSpan(`${name} query`, { kind: SpanKind.CLIENT });
+        if (fail.child) child.setStatus({ code: SpanStatusCode.ERROR });
         child.end();
       });
+      if (fail.root) root.setStatus({ code: SpanStatusCode.ERROR });
       root.end();
     };
-    request('sampled', () => {});
-    request('unsampled', () => {});
-    request('failed', (child) => child.setStatus({ code: SpanStatusCode.ERROR }));
-    const slow = tracer.startSpan('slow', { startTime: [0, 0] });
+    request('sampled');
+    request('unsampled');
+    request('failed', { root: true, child: true });
+    const slow = tracer.startSpan('slow', { kind: SpanKind.SERVER, startTime: [0, 0] });
     slow.end([0, 60_000_000]);
-    const quick = tracer.startSpan('quick', { startTime: [0, 0] });
+    const quick = tracer.startSpan('quick', { kind: SpanKind.SERVER, startTime: [0, 0] });
     quick.end([0, 40_000_000]);
     const exported = exporter.getFinishedSpans().map((span) => span.name);
-    expect(exported.sort()).toEqual(['failed child', 'sampled', 'sampled child', 'slow']);
+    expect(exported.sort()).toEqual(['failed', 'sampled', 'sampled query', 'slow']);
     await telemetry.shutdown();
   });
 });

@@ -1,31 +1,40 @@
-import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
-import { isSpanContextValid, TraceFlags, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Link } from '@opentelemetry/api';
+import { isSpanContextValid, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 
 /** How many new traces a process starts recording for export each second. */
 export interface BudgetSamplerOptions {
   /** Traces per second this process may start sampled; 0: none but the notable. */
   readonly tracesPerSecond: number;
+  /**
+   * Whether the entry spans of unsampled traces are recorded (true by default). A proxy, whose own
+   * work per request is a few tens of µs, spends as much again recording one: it records none.
+   */
+  readonly entrySpans?: boolean;
   /** Milliseconds now; injectable for tests. */
   readonly now?: () => number;
 }
 
 /**
  * Samples a budget of new traces per second (a token bucket holding one second's worth), and
- * follows the parent's decision otherwise. A trace it does not sample is still recorded, not
- * dropped: `keepNotableSpans` exports its failed and slow spans, so a developer finds every error
- * and slow request while a busy system exports a bounded share of the rest. Head-based on purpose:
- * deciding at the tail would need every span of every trace exported first, which is the cost this
- * avoids (see docs/adr/0006).
+ * follows the parent's decision otherwise. Of a trace it does not sample, only the entry spans
+ * (SERVER and CONSUMER: a process's part of a request or event) are recorded, not dropped:
+ * `keepNotableSpans` exports those that failed or were slow, so a developer finds every failed or
+ * slow request as the chain of its entry spans. The spans inside them (queries, calls) are not
+ * recorded at all: recording them cost as much as exporting everything (docs/adr/0006).
+ * Head-based on purpose: deciding at the tail would need every span of every trace exported
+ * first, which is the cost this avoids.
  */
 export class BudgetSampler implements Sampler {
   readonly #perSecond: number;
+  readonly #entrySpans: boolean;
   readonly #now: () => number;
   #tokens: number;
   #refilledAt: number;
 
   constructor(options: BudgetSamplerOptions) {
     this.#perSecond = options.tracesPerSecond;
+    this.#entrySpans = options.entrySpans ?? true;
     this.#now = options.now ?? Date.now;
     this.#tokens = options.tracesPerSecond;
     this.#refilledAt = this.#now();
@@ -35,15 +44,17 @@ export class BudgetSampler implements Sampler {
     context: Context,
     _traceId: string,
     _name: string,
-    _kind: SpanKind,
+    kind: SpanKind,
     _attributes: Attributes,
     _links: Link[],
   ): SamplingResult {
     const parent = trace.getSpanContext(context);
-    if (parent !== undefined && isSpanContextValid(parent)) {
-      return (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? SAMPLED : RECORDED;
-    }
-    return this.#take() ? SAMPLED : RECORDED;
+    const sampled =
+      parent !== undefined && isSpanContextValid(parent)
+        ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0
+        : this.#take();
+    if (sampled) return SAMPLED;
+    return this.#entrySpans && (kind === SpanKind.SERVER || kind === SpanKind.CONSUMER) ? RECORDED : DROPPED;
   }
 
   toString(): string {
@@ -65,3 +76,4 @@ export class BudgetSampler implements Sampler {
 
 const SAMPLED: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
 const RECORDED: SamplingResult = { decision: SamplingDecision.RECORD };
+const DROPPED: SamplingResult = { decision: SamplingDecision.NOT_RECORD };

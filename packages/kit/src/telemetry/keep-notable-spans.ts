@@ -9,10 +9,10 @@ export interface NotableSpanOptions {
 }
 
 /**
- * Passes sampled spans on to `next` as they are, and of the recorded but unsampled ones (see
- * `BudgetSampler`) those that failed or took at least `slowMs`, marked sampled so that `next`
- * exports them. The slow path of a request is slow in every process it crossed, so each keeps its
- * part, and the trace of a slow request arrives as the chain of its slow spans.
+ * Passes sampled spans on to `next` as they are, and of the recorded but unsampled ones (the entry
+ * spans, see `BudgetSampler`) those that failed or took at least `slowMs`, marked sampled so that
+ * `next` exports them. A slow request is slow in every process it crossed, so each keeps its
+ * entry span, and its trace arrives as that chain.
  */
 export function keepNotableSpans(next: SpanProcessor, options: NotableSpanOptions): SpanProcessor {
   const slowNanos = options.slowMs * 1e6;

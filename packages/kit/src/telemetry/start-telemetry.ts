@@ -56,6 +56,8 @@ export interface TelemetryOptions {
     readonly tracesPerSecond?: number;
     /** For `budget`: a span of an unsampled trace is exported when it lasts this long (250 by default). */
     readonly slowSpanMs?: number;
+    /** For `budget`: whether the entry spans of unsampled traces are recorded (true by default). */
+    readonly entrySpans?: boolean;
   };
   /** Where spans go. Without it spans still give trace ids to logs, problems and calls, but are not exported. */
   readonly exporter?: {
@@ -142,7 +144,10 @@ function samplerFor(sampler: NonNullable<TelemetryOptions['sampler']>): Sampler 
   const ratio = new TraceIdRatioBasedSampler(sampler.ratio ?? 1);
   switch (sampler.name) {
     case 'budget':
-      return new BudgetSampler({ tracesPerSecond: sampler.tracesPerSecond ?? 10 });
+      return new BudgetSampler({
+        tracesPerSecond: sampler.tracesPerSecond ?? 10,
+        entrySpans: sampler.entrySpans ?? true,
+      });
     case 'always_on':
       return new AlwaysOnSampler();
     case 'always_off':
