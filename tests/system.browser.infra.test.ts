@@ -11,6 +11,7 @@ import {
   startReferenceSystem,
   stopFlotilla,
 } from './support/flotilla-cli.js';
+import { untilGatewayRoutes } from './support/gateway-routes.js';
 import { alive, descendants } from './support/processes.js';
 import { until } from './support/until.js';
 
@@ -51,6 +52,7 @@ beforeAll(async () => {
   const addresses = await referenceSystemAddresses({ RATE_LIMIT: '0' });
   ({ controlPlane, gateway, env: environment } = addresses);
   system = await start();
+  await untilGatewayRoutes(controlPlane, '/api/users', '/api/orders');
   browser = await launchDashboardBrowser();
   page = browser.page;
   writeFileSync(join(ARTIFACTS, 'system-figures.txt'), '');
