@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { editableServiceCopy } from './support/editable-service-copy.js';
 import {
   type RunningFlotilla,
   referenceSystemAddresses,
@@ -59,11 +60,7 @@ function steadyLoad(url: string) {
 
 describe('flotilla start --watch (cross-process)', () => {
   it('restarts only the changed service with no failed request elsewhere, and keeps it serving through a syntax error', async () => {
-    symlinkSync(join(repositoryRoot, 'node_modules'), join(scratch, 'node_modules'));
-    cpSync(join(repositoryRoot, 'services/users'), join(scratch, 'services/users'), {
-      recursive: true,
-      filter: (path) => !/\/(dist|node_modules)$/.test(path),
-    });
+    editableServiceCopy(scratch, 'users');
     const source = (path: string) => join(repositoryRoot, path);
     writeFileSync(
       join(scratch, 'flotilla.config'),

@@ -1,16 +1,9 @@
-import {
-  appendFileSync,
-  cpSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, type DashboardBrowser, launchDashboardBrowser } from './support/dashboard-browser.js';
+import { editableServiceCopy } from './support/editable-service-copy.js';
 import {
   type RunningFlotilla,
   referenceSystemAddresses,
@@ -39,11 +32,7 @@ const problemBanner = '#problems [data-process="users"]';
 
 describe('the dashboard under flotilla start --watch', () => {
   it("shows a changed service's syntax error, escaped, while the old version serves, and drops it once a good version starts", async () => {
-    symlinkSync(join(repositoryRoot, 'node_modules'), join(scratch, 'node_modules'));
-    cpSync(join(repositoryRoot, 'services/users'), join(scratch, 'services/users'), {
-      recursive: true,
-      filter: (path) => !/\/(dist|node_modules)$/.test(path),
-    });
+    editableServiceCopy(scratch, 'users');
     writeFileSync(
       join(scratch, 'flotilla.config'),
       JSON.stringify({
